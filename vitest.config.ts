@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,6 +10,13 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/unit/**/*.test.ts", "test/dev/**/*.test.ts"],
+        },
+      },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        test: {
+          name: "workers",
+          include: ["test/integration/**/*.test.ts"],
         },
       },
     ],

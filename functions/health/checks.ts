@@ -1,0 +1,42 @@
+/** One dependency probed by GET /health. The list is data: later capabilities append to it. */
+export interface HealthCheck {
+  name: string;
+  /** An optional dependency that fails makes the whole `degraded`, not `unhealthy`. */
+  optional?: boolean;
+  /** Resolves when healthy (optionally with a note), throws when not; must honour `signal`. */
+  run(signal: AbortSignal): Promise<string | void>;
+}
+
+export interface CheckResult {
+  healthy: boolean;
+  latencyMs: number;
+  note?: string;
+  error?: string;
+}
+
+export type HealthStatus = "healthy" | "degraded" | "unhealthy";
+
+async function runOne(check: HealthCheck, timeoutMs: number): Promise<CheckResult> {
+  const started = Date.now();
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener("abort", () => reject(new Error(`timed out after ${timeoutMs} ms`))),
+    );
+    const note = await Promise.race([check.run(signal), aborted]);
+    return { healthy: true, latencyMs: Date.now() - started, ...(note ? { note } : {}) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { healthy: false, latencyMs: Date.now() - started, error: message };
+  }
+}
+
+/** Runs every check in parallel, each under its own timeout, and folds them into one status. */
+export async function runChecks(checks: HealthCheck[], timeoutMs: number) {
+  const results = await Promise.all(checks.map((check) => runOne(check, timeoutMs)));
+  const byName = Object.fromEntries(checks.map((check, i) => [check.name, results[i]!]));
+  const failed = checks.filter((_, i) => !results[i]!.healthy);
+  const status: HealthStatus =
+    failed.length === 0 ? "healthy" : failed.every((c) => c.optional) ? "degraded" : "unhealthy";
+  return { status, checks: byName };
+}

@@ -1,0 +1,107 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { generalEnvelope, isOpenAiPath, openAiEnvelope } from "./envelope.ts";
+import { AppError, type ErrorCategory, isAppError } from "./errors.ts";
+import { createLogger, type Logger, type LogLevel } from "./logger.ts";
+import { methodsAllowed } from "./methods.ts";
+import { requestId } from "./request-id.ts";
+
+/** What every handler can read from `c.var`. */
+export type BaseVariables = { requestId: string; log: Logger };
+
+export interface RootAppOptions {
+  /** Deployment name written on every log line (`breakwater`, `health`, …). */
+  name: string;
+  /** Function apps to mount at `/`; each keeps its own paths. */
+  // any: function apps differ in their Variables, which Hono's route() cannot unify.
+  apps: Hono<any>[];
+  logLevel?: LogLevel;
+  logSink?: (line: string) => void;
+}
+
+function categoryFor(status: number): ErrorCategory {
+  if (status === 401) return "authentication";
+  if (status === 403) return "authorization";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limit";
+  return status < 500 ? "validation" : "internal";
+}
+
+/** Any thrown value as the AppError the caller sees; unknown errors say nothing about themselves. */
+function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  if (error instanceof HTTPException && error.status < 500) {
+    return new AppError({
+      status: error.status,
+      code: `http_${error.status}`,
+      category: categoryFor(error.status),
+      message: error.message || "Request refused",
+    });
+  }
+  return new AppError({
+    status: 500,
+    code: "internal_error",
+    category: "internal",
+    message: "Internal error",
+  });
+}
+
+/**
+ * The one root of a deployment: request ids, one access-log line per request, the mounted
+ * function apps, and the single error, not-found and method-not-allowed handling of the contract.
+ */
+export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVariables }> {
+  const baseLog = createLogger({
+    fn: options.name,
+    level: options.logLevel,
+    sink: options.logSink,
+  });
+  const app = new Hono<{ Variables: BaseVariables }>();
+  app.use(requestId());
+  app.use(async function accessLog(c, next) {
+    const started = Date.now();
+    c.set("log", baseLog.child({ requestId: c.var.requestId }));
+    await next();
+    c.var.log.info("request", {
+      method: c.req.method,
+      path: c.req.path, // never the query string: it can carry tokens
+      status: c.res.status,
+      durationMs: Date.now() - started,
+    });
+  });
+  for (const fnApp of options.apps) app.route("/", fnApp);
+
+  const respond = (c: Parameters<Parameters<typeof app.onError>[0]>[1], error: AppError) => {
+    const body = isOpenAiPath(c.req.path)
+      ? openAiEnvelope(error, c.var.requestId)
+      : generalEnvelope(error, c.var.requestId, c.req.path);
+    return c.json(body, error.status as ContentfulStatusCode, error.headers);
+  };
+  app.onError((error, c) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) c.var.log?.error("unhandled error", { error });
+    return respond(c, appError);
+  });
+  app.notFound((c) => {
+    const allowed = methodsAllowed(app, c.req.path);
+    const error =
+      allowed.length > 0
+        ? new AppError({
+            status: 405,
+            code: "method_not_allowed",
+            category: "validation",
+            message: `${c.req.method} is not allowed on ${c.req.path}`,
+            details: { allowed },
+            headers: { Allow: allowed.join(", ") },
+          })
+        : new AppError({
+            status: 404,
+            code: "not_found",
+            category: "not_found",
+            message: `No route for ${c.req.method} ${c.req.path}`,
+          });
+    return respond(c, error);
+  });
+  return app;
+}

@@ -1,0 +1,83 @@
+import { AppError } from "./errors.ts";
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError({
+    status: 413,
+    code: "payload_too_large",
+    category: "validation",
+    message: `Request body exceeds ${maxBytes} bytes`,
+    details: { maxBytes },
+  });
+}
+
+/**
+ * Reads the raw body, refusing with 413 as soon as it exceeds `maxBytes`: a declared
+ * Content-Length over the limit is refused before reading, and a streamed body is cut off at the
+ * limit, so an oversize upload is never buffered whole.
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** The media type of the request (`application/json` of `application/json; charset=utf-8`). */
+export function mediaType(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Refuses with 415 unless the request's media type is one of `accepted`. */
+export function requireContentType(request: Request, accepted: readonly string[]): void {
+  const type = mediaType(request);
+  if (!accepted.includes(type)) {
+    throw new AppError({
+      status: 415,
+      code: "unsupported_media_type",
+      category: "validation",
+      message: `Content-Type must be ${accepted.join(" or ")}`,
+      details: { accepted: [...accepted], received: type || null },
+    });
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** Parses bytes as UTF-8 JSON, refusing malformed input with 400 `invalid_json`. */
+export function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new AppError({
+      status: 400,
+      code: "invalid_json",
+      category: "validation",
+      message: "Request body is not valid JSON",
+    });
+  }
+}
+
+/** `requireContentType(application/json)`, `readBody` and `parseJson` in one. */
+export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  requireContentType(request, ["application/json"]);
+  return parseJson(await readBody(request, maxBytes));
+}
