@@ -13,7 +13,21 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          // The worker under test gets this run's real Redis (through the Upstash gateway) and
+          // real PostgreSQL (through the PostgREST gateway) as its env bindings.
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                UPSTASH_REDIS_REST_URL: inject("upstash").url,
+                UPSTASH_REDIS_REST_TOKEN: inject("upstash").token,
+                SUPABASE_URL: inject("supabase").url,
+                SUPABASE_SERVICE_ROLE_KEY: inject("supabase").serviceRoleKey,
+              },
+            },
+          })),
+        ],
         test: {
           name: "workers",
           include: ["test/integration/**/*.test.ts"],

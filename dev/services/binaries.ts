@@ -46,28 +46,22 @@ function findPostgresBin(): string | undefined {
   return versions[0] && `${root}/${versions[0]}/bin`;
 }
 
-export interface ServiceBinaries {
-  redisServer: string;
-  /** Directory holding initdb, postgres and pg_ctl. */
-  postgresBin: string;
-}
-
-function find(): Partial<ServiceBinaries> {
-  return { redisServer: onPath("redis-server"), postgresBin: findPostgresBin() };
+function locateOrInstall<T>(what: string, locate: () => T | undefined): T {
+  const found = locate() ?? (installWithApt() ? locate() : undefined);
+  if (found === undefined)
+    throw new MissingServiceError(`Breakwater needs ${what}. ${INSTALL_HINT}`);
+  return found;
 }
 
 /**
- * Locates redis-server and PostgreSQL's server binaries, installing them with apt-get when they
- * are missing and this process may do so. Otherwise throws one clear MissingServiceError.
+ * Path of redis-server, installing Debian's packages with apt-get when it is missing and this
+ * process may do so; otherwise one clear MissingServiceError.
  */
-export function serviceBinaries(): ServiceBinaries {
-  let found = find();
-  if ((!found.redisServer || !found.postgresBin) && installWithApt()) found = find();
-  const missing = [!found.redisServer && "redis-server", !found.postgresBin && "postgresql"].filter(
-    Boolean,
-  );
-  if (missing.length > 0) {
-    throw new MissingServiceError(`Breakwater needs ${missing.join(" and ")}. ${INSTALL_HINT}`);
-  }
-  return found as ServiceBinaries;
+export function redisServerBinary(): string {
+  return locateOrInstall("redis-server", () => onPath("redis-server"));
+}
+
+/** Directory holding PostgreSQL's initdb and postgres; installs or explains like redisServerBinary. */
+export function postgresBinDir(): string {
+  return locateOrInstall("PostgreSQL (initdb, postgres)", findPostgresBin);
 }

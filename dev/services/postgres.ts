@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync } from "node:fs";
 import pg from "pg";
-import { serviceBinaries } from "./binaries.ts";
+import { postgresBinDir } from "./binaries.ts";
 import { freePort, waitFor } from "./ports.ts";
 import { type ManagedProcess, startProcess, unprivilegedUser } from "./process.ts";
 
@@ -34,7 +34,7 @@ async function accepts(url: string): Promise<boolean> {
 }
 
 export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
-  const { postgresBin } = serviceBinaries();
+  const postgresBin = postgresBinDir();
   const user = unprivilegedUser();
   const { dataDir } = options;
   mkdirSync(dataDir, { recursive: true });
@@ -69,13 +69,13 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
         "listen_addresses=127.0.0.1",
         ...settings,
       ],
-      { ...user },
+      // SIGINT is PostgreSQL's "fast" shutdown: it rolls back open transactions and exits.
+      { ...user, stopSignal: "SIGINT" },
     );
     await waitFor(`PostgreSQL on port ${port}`, () => accepts(url)).catch((error: Error) => {
       throw new Error(`${error.message}\n${proc?.output()}`);
     });
   };
   await start();
-  // SIGINT is PostgreSQL's "fast" shutdown: it rolls back open transactions and exits cleanly.
-  return { port, url, start, stop: async () => proc?.stop("SIGINT") };
+  return { port, url, start, stop: async () => proc?.stop() };
 }

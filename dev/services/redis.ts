@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { serviceBinaries } from "./binaries.ts";
+import { redisServerBinary } from "./binaries.ts";
 import { freePort, waitFor } from "./ports.ts";
 import { type ManagedProcess, startProcess } from "./process.ts";
 
@@ -27,7 +27,7 @@ function ping(port: number): Promise<boolean> {
 }
 
 export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
-  const { redisServer } = serviceBinaries();
+  const redisServer = redisServerBinary();
   const port = options.port ?? (await freePort());
   let proc: ManagedProcess | undefined;
   const start = async () => {

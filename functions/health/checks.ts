@@ -18,16 +18,24 @@ export type HealthStatus = "healthy" | "degraded" | "unhealthy";
 
 async function runOne(check: HealthCheck, timeoutMs: number): Promise<CheckResult> {
   const started = Date.now();
-  const signal = AbortSignal.timeout(timeoutMs);
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`timed out after ${timeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
   try {
-    const aborted = new Promise<never>((_, reject) =>
-      signal.addEventListener("abort", () => reject(new Error(`timed out after ${timeoutMs} ms`))),
-    );
-    const note = await Promise.race([check.run(signal), aborted]);
+    // The race stops waiting even for a check that ignores its signal.
+    const note = await Promise.race([check.run(controller.signal), timedOut]);
     return { healthy: true, latencyMs: Date.now() - started, ...(note ? { note } : {}) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { healthy: false, latencyMs: Date.now() - started, error: message };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { generalEnvelope, isOpenAiPath, openAiEnvelope } from "./envelope.ts";
+import { EnvError } from "../env/schema.ts";
 import { AppError, type ErrorCategory, isAppError } from "./errors.ts";
 import { createLogger, type Logger, type LogLevel } from "./logger.ts";
 import { methodsAllowed } from "./methods.ts";
@@ -37,6 +38,15 @@ function toAppError(error: unknown): AppError {
       code: `http_${error.status}`,
       category: categoryFor(error.status),
       message: error.message || "Request refused",
+    });
+  }
+  if (error instanceof EnvError) {
+    // The variable names go to the operator's log, not to the caller.
+    return new AppError({
+      status: 500,
+      code: "configuration_error",
+      category: "internal",
+      message: "The service is misconfigured",
     });
   }
   return new AppError({
@@ -80,7 +90,8 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
   };
   app.onError((error, c) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) c.var.log?.error("unhandled error", { error });
+    if (error instanceof EnvError) c.var.log.error(error.message);
+    else if (appError.status >= 500) c.var.log.error("unhandled error", { error });
     return respond(c, appError);
   });
   app.notFound((c) => {

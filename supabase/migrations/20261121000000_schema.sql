@@ -110,8 +110,12 @@ begin
 end
 $$;
 
--- Functions created by later migrations are executable by the service role only.
-alter default privileges in schema public revoke execute on functions from public;
+-- Identity columns' sequences got Supabase's default grants when their tables were created.
+revoke all on all sequences in schema public from anon, authenticated;
+
+-- Functions created by later migrations are executable by the service role only. PostgreSQL's
+-- own EXECUTE-to-PUBLIC default can only be revoked in the global form (no `in schema`).
+alter default privileges revoke execute on functions from public;
 alter default privileges in schema public revoke all on functions from anon, authenticated;
 alter default privileges in schema public revoke all on tables from anon, authenticated;
 alter default privileges in schema public revoke all on sequences from anon, authenticated;

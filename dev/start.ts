@@ -1,0 +1,50 @@
+// `npm start`: every function on http://127.0.0.1:8787 (PORT overrides), inside workerd, with
+// embedded defaults for whatever is not configured. Dev tooling only: never deployed.
+import { fileURLToPath } from "node:url";
+import { loadLocalVars } from "./local/env-files.ts";
+import { type LocalSupabase, startLocalSupabase } from "./local/supabase.ts";
+import { startLocalWorker } from "./local/worker.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const started = Date.now();
+const vars = loadLocalVars(ROOT, process.env);
+const port = Number(process.env.PORT ?? 8787);
+// Where the local database lives; tests point it at a temporary directory.
+const dataDir = process.env.BREAKWATER_DATA_DIR ?? `${ROOT}/.breakwater`;
+const defaults: string[] = [];
+
+let supabase: LocalSupabase | undefined;
+if (!vars.SUPABASE_URL) {
+  supabase = await startLocalSupabase(`${dataDir}/postgres`);
+  vars.SUPABASE_URL = supabase.url;
+  vars.SUPABASE_SERVICE_ROLE_KEY = supabase.serviceRoleKey;
+  const migrations = supabase.applied.length ? `, applied ${supabase.applied.join(", ")}` : "";
+  defaults.push(
+    `database: local PostgreSQL in ${dataDir}/postgres${migrations} (SUPABASE_URL not set)`,
+  );
+}
+if (!vars.UPSTASH_REDIS_REST_URL) {
+  defaults.push("state: in-isolate memory, one instance only (UPSTASH_REDIS_REST_URL not set)");
+}
+
+const worker = await startLocalWorker({ entry: "functions/worker.ts", bindings: vars, port }).catch(
+  async (error: Error) => {
+    await supabase?.close();
+    throw error;
+  },
+);
+
+console.log(`Breakwater is listening on ${worker.url} (ready in ${Date.now() - started} ms)`);
+for (const line of defaults) console.log(`  default ${line}`);
+console.log(`Try: curl -s ${worker.url}/health`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  await worker.dispose();
+  await supabase?.close();
+  process.exit(0);
+}
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
