@@ -19,14 +19,13 @@ export type HealthStatus = "healthy" | "degraded" | "unhealthy";
 async function runOne(check: HealthCheck, timeoutMs: number): Promise<CheckResult> {
   const started = Date.now();
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`timed out after ${timeoutMs} ms`);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
+  let timeOut!: (error: Error) => void;
+  const timedOut = new Promise<never>((_, reject) => (timeOut = reject));
+  const timer = setTimeout(() => {
+    const error = new Error(`timed out after ${timeoutMs} ms`);
+    controller.abort(error);
+    timeOut(error);
+  }, timeoutMs);
   try {
     // The race stops waiting even for a check that ignores its signal.
     const note = await Promise.race([check.run(controller.signal), timedOut]);
