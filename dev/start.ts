@@ -1,5 +1,6 @@
 // `npm start`: every function on http://127.0.0.1:8787 (PORT overrides), inside workerd, with
 // embedded defaults for whatever is not configured. Dev tooling only: never deployed.
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadLocalVars } from "./local/env-files.ts";
 import { type LocalSupabase, startLocalSupabase } from "./local/supabase.ts";
@@ -20,7 +21,7 @@ if (!vars.SUPABASE_URL) {
   vars.SUPABASE_SERVICE_ROLE_KEY = supabase.serviceRoleKey;
   const migrations = supabase.applied.length ? `, applied ${supabase.applied.join(", ")}` : "";
   defaults.push(
-    `database: local PostgreSQL in ${dataDir}/postgres${migrations} (SUPABASE_URL not set)`,
+    `database: local PostgreSQL in ${relative(process.cwd(), dataDir) || "."}/postgres${migrations} (SUPABASE_URL not set)`,
   );
 }
 if (!vars.UPSTASH_REDIS_REST_URL) {
