@@ -4,7 +4,8 @@
 //
 // Hash fields of KEYS[1]: st (0 closed, 1 open, 2 half-open), gen (bumped on every transition),
 // consec (consecutive failures), trips (consecutive opens), openUntil, changed (last transition),
-// lastFail, lastOk, maxNow, hoOk (half-open successes), win (window ms), and the rolling window's
+// lastFail, lastOk, maxNow, hoOk (half-open successes), win (window ms), since (first open of the
+// current outage, 0 when closed), and the rolling window's
 // ten slots s<i>e (slot epoch), s<i>ok, s<i>f.
 
 /** Admission. Returns {decision (0 reject, 1 allow, 2 probe), state, gen, retryAt}. */
@@ -64,6 +65,7 @@ local function open(trips)
   gen = gen + 1
   redis.call('HSET', KEYS[1], 'st', 1, 'gen', gen, 'trips', trips, 'openUntil', openUntil,
     'changed', now, 'consec', 0, 'hoOk', 0)
+  if trips == 1 then redis.call('HSET', KEYS[1], 'since', now) end
   redis.call('DEL', KEYS[2])
 end
 
@@ -94,7 +96,8 @@ elseif st == 2 then
     st, transition = 1, 3
   elseif (tonumber(f[7]) or 0) + 1 >= tonumber(ARGV[9]) then
     gen = gen + 1
-    redis.call('HSET', KEYS[1], 'st', 0, 'gen', gen, 'trips', 0, 'changed', now, 'consec', 0, 'hoOk', 0)
+    redis.call('HSET', KEYS[1], 'st', 0, 'gen', gen, 'trips', 0, 'changed', now, 'consec', 0, 'hoOk', 0,
+      'since', 0)
     for s = 0, 9 do redis.call('HDEL', KEYS[1], 's' .. s .. 'e', 's' .. s .. 'ok', 's' .. s .. 'f') end
     redis.call('DEL', KEYS[2])
     st, transition = 0, 2
@@ -143,8 +146,8 @@ export const SCRIPTS = {
   record: {
     name: "record",
     source: RECORD,
-    sha: "da3de725fafd49a06fbb028beb4e45980702e600",
-    keyLockingSha: "9e71a9d00c2e393dde3dd07d49f1fd71352daf0d",
+    sha: "34547e8aed5d8a04d14077c11bc17a54f692142a",
+    keyLockingSha: "e8bfe99beb00f8563209e49c8101c415d454771c",
   },
   halfOpen: {
     name: "halfOpen",

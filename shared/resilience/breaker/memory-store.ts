@@ -18,6 +18,7 @@ interface Entry {
   consecutiveFailures: number;
   trips: number;
   openUntil: number;
+  openSince: number | null;
   lastStateChange: number | null;
   lastFailureTime: number | null;
   lastSuccessTime: number | null;
@@ -36,6 +37,7 @@ function fresh(windowMs: number): Entry {
     consecutiveFailures: 0,
     trips: 0,
     openUntil: 0,
+    openSince: null,
     lastStateChange: null,
     lastFailureTime: null,
     lastSuccessTime: null,
@@ -104,6 +106,7 @@ export class MemoryBreakerStore implements BreakerStore {
         transition = "reopened";
       } else if (++entry.halfOpenSuccesses >= config.successThreshold) {
         entry.trips = 0;
+        entry.openSince = null;
         this.#transition(entry, 0, now);
         transition = "closed";
       }
@@ -125,6 +128,7 @@ export class MemoryBreakerStore implements BreakerStore {
         lastSuccessTime: e.lastSuccessTime,
         lastStateChange: e.lastStateChange,
         openUntil: e.state === 1 ? e.openUntil : null,
+        openSince: e.openSince,
         generation: e.generation,
       };
     });
@@ -156,7 +160,7 @@ export class MemoryBreakerStore implements BreakerStore {
   }
 
   #open(entry: Entry, config: BreakerConfig, now: number, jitter: number) {
-    entry.trips++;
+    if (entry.trips++ === 0) entry.openSince = now;
     entry.openUntil = now + openPeriodMs(config, entry.trips, jitter);
     this.#transition(entry, 1, now);
   }

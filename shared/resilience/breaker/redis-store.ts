@@ -146,6 +146,7 @@ function statsFrom(name: string, h: Record<string, unknown>, now: number): Break
     lastSuccessTime: num(h.lastOk),
     lastStateChange: num(h.changed),
     openUntil: state === "open" ? num(h.openUntil) : null,
+    openSince: state === "closed" ? null : num(h.since) || null,
     generation: num(h.gen) ?? 0,
   };
 }

@@ -57,6 +57,8 @@ export interface BreakerStats {
   lastSuccessTime: number | null;
   lastStateChange: number | null;
   openUntil: number | null;
+  /** When the breaker first opened in its current outage (it has not closed since), else null. */
+  openSince: number | null;
   generation: number;
 }
 

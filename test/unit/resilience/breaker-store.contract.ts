@@ -205,6 +205,7 @@ export function breakerStoreContract(kind: string, makeStore: () => BreakerStore
         lastSuccessTime: T0,
         lastStateChange: null,
         openUntil: null,
+        openSince: null,
         generation: 0,
       });
       await b.fail(T0 + 20, 2);
