@@ -39,7 +39,10 @@ async function runOne(check: HealthCheck, timeoutMs: number): Promise<CheckResul
 }
 
 /** Runs every check in parallel, each under its own timeout, and folds them into one status. */
-export async function runChecks(checks: HealthCheck[], timeoutMs: number) {
+export async function runChecks(
+  checks: HealthCheck[],
+  timeoutMs: number,
+): Promise<{ status: HealthStatus; checks: Record<string, CheckResult> }> {
   const results = await Promise.all(checks.map((check) => runOne(check, timeoutMs)));
   const byName = Object.fromEntries(checks.map((check, i) => [check.name, results[i]!]));
   const failed = checks.filter((_, i) => !results[i]!.healthy);

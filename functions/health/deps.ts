@@ -1,16 +1,20 @@
 import { createDatabase } from "../../shared/clients/database.ts";
-import { createRedis } from "../../shared/clients/redis.ts";
 import { perEnv } from "../../shared/env/per-env.ts";
-import { parseEnv } from "../../shared/env/schema.ts";
-import { supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
+import { parseEnv, string } from "../../shared/env/schema.ts";
+import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
+import { createLogger } from "../../shared/http/logger.ts";
+import { resilienceState } from "../../shared/resilience/state.ts";
 import type { HealthDeps } from "./app.ts";
 import type { HealthCheck } from "./checks.ts";
 
-const schema = { ...supabaseVars, ...upstashVars };
+// Upstash's variables are read by the shared resilience state; checked here too, so one error
+// names every problem of this function's environment.
+const schema = { ...supabaseVars, ...upstashVars, ...logVars, CRON_SECRET: string().optional() };
 
-/** Builds the health checks from the platform's env bindings, once per isolate. */
+/** Builds health's dependencies from the platform's env bindings, once per isolate. */
 export const healthDeps = perEnv((source): HealthDeps => {
   const env = parseEnv(schema, source, { together: upstashTogether });
+  const state = resilienceState(source);
   const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
   const database: HealthCheck = {
     name: "database",
@@ -19,20 +23,24 @@ export const healthDeps = perEnv((source): HealthDeps => {
       if (error) throw new Error(error.message);
     },
   };
-  const redis =
-    env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
-      ? createRedis({
-          url: env.UPSTASH_REDIS_REST_URL,
-          token: env.UPSTASH_REDIS_REST_TOKEN,
-          timeoutMs: 1000,
-        })
-      : undefined;
-  const state: HealthCheck = {
-    name: "state",
+  // Redis down degrades us (breakers and limits fall back to isolate memory) but breaks nothing.
+  const redis: HealthCheck = {
+    name: "redis",
+    optional: true,
     async run() {
-      if (!redis) return "in-isolate memory (UPSTASH_REDIS_REST_URL not set)";
-      await redis.ping();
+      if (!state.redis) return state.mode();
+      await state.redis.ping();
     },
   };
-  return { checks: [database, state], timeoutMs: 2000 };
+  return {
+    checks: [database, redis],
+    timeoutMs: 2_000,
+    state,
+    cronSecret: env.CRON_SECRET,
+    log: createLogger({ fn: "health", level: env.LOG_LEVEL }),
+    async recordRun(run) {
+      const { error } = await db.rpc("record_health_check", run);
+      if (error) throw new Error(error.message);
+    },
+  };
 });

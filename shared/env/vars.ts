@@ -1,4 +1,4 @@
-import { string, url } from "./schema.ts";
+import { oneOf, string, url } from "./schema.ts";
 
 /** Supabase: where the RPC functions live, and the key they are called with. */
 export const supabaseVars = {
@@ -10,6 +10,14 @@ export const supabaseVars = {
 export const upstashVars = {
   UPSTASH_REDIS_REST_URL: url().optional(),
   UPSTASH_REDIS_REST_TOKEN: string().optional(),
+  /** Prefix of every key this deployment writes, so deployments can share a database. */
+  STATE_KEY_PREFIX: string().default("bw:"),
+  /** Upstash locks only a script's own keys with this flag; a plain Redis 7 rejects it. */
+  UPSTASH_LUA_KEY_LOCKING: oneOf(["true", "false"]).default("true"),
 };
 
 export const upstashTogether = [["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]] as const;
+
+export const logVars = {
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error"]).default("info"),
+};

@@ -1,8 +1,37 @@
 import { env, exports } from "cloudflare:workers";
 import { expect, test } from "vitest";
-import { createHealthApp } from "../../../functions/health/app.ts";
+import { type HealthDeps, createHealthApp } from "../../../functions/health/app.ts";
+import type { HealthCheck } from "../../../functions/health/checks.ts";
 import { createAllFunctionsApp } from "../../../functions/index.ts";
 import { createRootApp } from "../../../shared/http/app.ts";
+import { createLogger } from "../../../shared/http/logger.ts";
+import { createResilienceState } from "../../../shared/resilience/state.ts";
+
+const quiet = { logSink: () => {} };
+
+/** Health over the given checks and an isolate-memory breaker store. */
+function healthWith(checks: HealthCheck[], overrides: Partial<HealthDeps> = {}) {
+  const log = createLogger({ fn: "test", sink: () => {} });
+  const state = createResilienceState({
+    redis: undefined,
+    keyPrefix: "t:",
+    keyLocking: false,
+    log,
+  });
+  const deps: HealthDeps = {
+    checks,
+    timeoutMs: 50,
+    state,
+    cronSecret: "cron-secret",
+    log,
+    recordRun: async () => {},
+    ...overrides,
+  };
+  return {
+    app: createRootApp({ name: "t", ...quiet, apps: [createHealthApp(() => deps)] }),
+    state,
+  };
+}
 
 test("GET /health is healthy with real Redis and PostgreSQL behind the gateways", async () => {
   const res = await exports.default.fetch("http://breakwater.test/health");
@@ -10,29 +39,37 @@ test("GET /health is healthy with real Redis and PostgreSQL behind the gateways"
   const body = await res.json<any>();
   expect(body).toMatchObject({
     status: "healthy",
-    checks: { database: { healthy: true }, state: { healthy: true } },
+    state: "redis",
+    checks: { database: { healthy: true }, redis: { healthy: true } },
+    breakers: {
+      total: expect.any(Number),
+      open: expect.any(Number),
+      halfOpen: expect.any(Number),
+      closed: expect.any(Number),
+    },
   });
-  expect(body.checks.state.note).toBeUndefined(); // Redis, not the memory fallback
+  expect(body.checks.redis.latencyMs).toBeGreaterThanOrEqual(0);
   expect(Date.parse(body.timestamp)).not.toBeNaN();
 });
 
 test("an unreachable database makes /health unhealthy with 503, naming the failed check", async () => {
-  const app = createAllFunctionsApp({ logSink: () => {} });
+  const app = createAllFunctionsApp(quiet);
   const res = await app.request("/health", {}, { ...env, SUPABASE_URL: "http://127.0.0.1:9" });
   expect(res.status).toBe(503);
   expect(await res.json()).toMatchObject({
     status: "unhealthy",
-    checks: { database: { healthy: false, error: expect.any(String) }, state: { healthy: true } },
+    checks: { database: { healthy: false, error: expect.any(String) }, redis: { healthy: true } },
   });
 });
 
-test("without Upstash variables the state check reports the in-isolate memory store", async () => {
-  const app = createAllFunctionsApp({ logSink: () => {} });
+test("without Upstash variables health reports the in-isolate memory store", async () => {
+  const app = createAllFunctionsApp(quiet);
   const { UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN, ...rest } = env;
   const res = await app.request("/health", {}, rest);
   expect(await res.json()).toMatchObject({
     status: "healthy",
-    checks: { state: { healthy: true, note: expect.stringContaining("memory") } },
+    state: "memory (Upstash not configured)",
+    checks: { redis: { healthy: true, note: "memory (Upstash not configured)" } },
   });
 });
 
@@ -57,13 +94,10 @@ test("an invalid environment answers 500 configuration_error and logs every vari
 });
 
 test("a check that hangs is reported as timed out after the per-check deadline", async () => {
-  const hang = { name: "upstream", run: () => new Promise<void>(() => {}) };
-  const fine = { name: "fine", run: async () => {} };
-  const app = createRootApp({
-    name: "t",
-    logSink: () => {},
-    apps: [createHealthApp(() => ({ checks: [hang, fine], timeoutMs: 50 }))],
-  });
+  const { app } = healthWith([
+    { name: "upstream", run: () => new Promise<void>(() => {}) },
+    { name: "fine", run: async () => {} },
+  ]);
   const res = await app.request("/health");
   expect(res.status).toBe(503);
   expect(await res.json()).toMatchObject({
@@ -76,20 +110,80 @@ test("a check that hangs is reported as timed out after the per-check deadline",
 });
 
 test("an optional check that fails makes the status degraded, still 200", async () => {
-  const down = {
-    name: "gemini",
-    optional: true,
-    run: async () => Promise.reject(new Error("503 from upstream")),
-  };
-  const app = createRootApp({
-    name: "t",
-    logSink: () => {},
-    apps: [createHealthApp(() => ({ checks: [down], timeoutMs: 50 }))],
-  });
+  const { app } = healthWith([
+    { name: "gemini", optional: true, run: () => Promise.reject(new Error("503 from upstream")) },
+  ]);
   const res = await app.request("/health");
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({
     status: "degraded",
     checks: { gemini: { healthy: false, error: "503 from upstream" } },
   });
+});
+
+test("the breaker summary and GET /health/breakers report every breaker", async () => {
+  const { app, state } = healthWith([]);
+  const open = state.breaker("openai", { failureThreshold: 1 });
+  await open.report(await open.acquire(), { ok: false, durationMs: 1 });
+  const fine = state.breaker("anthropic");
+  await fine.report(await fine.acquire(), { ok: true, durationMs: 1 });
+
+  const health = await (await app.request("/health")).json<any>();
+  expect(health.breakers).toEqual({ total: 2, open: 1, halfOpen: 0, closed: 1 });
+  const res = await app.request("/health/breakers");
+  expect(res.status).toBe(200);
+  const body = await res.json<any>();
+  expect(body.state).toBe("memory (Upstash not configured)");
+  expect(body.breakers).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        name: "openai",
+        state: "open",
+        failureCount: 1,
+        openUntil: expect.any(Number),
+      }),
+      expect.objectContaining({
+        name: "anthropic",
+        state: "closed",
+        successCount: 1,
+        failureRate: 0,
+      }),
+    ]),
+  );
+});
+
+test("the cron route refuses a missing or wrong secret with 401", async () => {
+  const { app } = healthWith([]);
+  expect((await app.request("/health/cron")).status).toBe(401);
+  const wrong = await app.request("/health/cron", { headers: { authorization: "Bearer nope" } });
+  expect(wrong.status).toBe(401);
+  expect(await wrong.json()).toMatchObject({
+    error: { code: "unauthorized", category: "authentication" },
+  });
+});
+
+test("the cron route refuses everyone when no CRON_SECRET is configured", async () => {
+  const { app } = healthWith([], { cronSecret: undefined });
+  expect(
+    (await app.request("/health/cron", { headers: { authorization: "Bearer " } })).status,
+  ).toBe(401);
+});
+
+test("the cron route runs with the right secret and records the run", async () => {
+  const runs: unknown[] = [];
+  const { app } = healthWith([{ name: "fine", run: async () => {} }], {
+    recordRun: async (run) => void runs.push(run),
+  });
+  const res = await app.request("/health/cron", {
+    headers: { authorization: "Bearer cron-secret" },
+  });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toMatchObject({ status: "healthy" });
+  expect(runs).toEqual([
+    expect.objectContaining({
+      source: "cron",
+      status: "healthy",
+      checks: { fine: expect.any(Object) },
+    }),
+  ]);
 });

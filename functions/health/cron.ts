@@ -1,0 +1,41 @@
+import type { HealthDeps } from "./app.ts";
+import { healthReport } from "./report.ts";
+
+/** A breaker open this long in one outage (re-opens included) gets an alert-level log line. */
+export const ALERT_AFTER_MS = 5 * 60_000;
+
+/**
+ * One scheduled run (Workers cron, Vercel cron, pg_cron): runs every check, moves an open
+ * breaker to half-open early when its upstream's own check just passed, alerts on long outages,
+ * and records the run in Postgres. A failure to record is logged, not thrown.
+ */
+export async function runCron(deps: HealthDeps, now = Date.now()) {
+  const { report, stats } = await healthReport(deps, now);
+  for (const breaker of stats) {
+    if (breaker.state === "open" && report.checks[breaker.name]?.healthy) {
+      if (await deps.state.breakers.halfOpen(breaker.name, now)) {
+        deps.log.info("breaker moved to half-open early: its upstream answered", {
+          breaker: breaker.name,
+        });
+      }
+    }
+    if (breaker.openSince !== null && now - breaker.openSince > ALERT_AFTER_MS) {
+      deps.log.alert("breaker open for more than 5 minutes", {
+        breaker: breaker.name,
+        openSince: new Date(breaker.openSince).toISOString(),
+        openForMs: now - breaker.openSince,
+      });
+    }
+  }
+  try {
+    await deps.recordRun({
+      source: "cron",
+      status: report.status,
+      checks: report.checks,
+      breakers: stats,
+    });
+  } catch (error) {
+    deps.log.error("health run not recorded", { error });
+  }
+  return report;
+}

@@ -1,0 +1,103 @@
+import type { Redis } from "@upstash/redis";
+import { createRedis } from "../clients/redis.ts";
+import { perEnv } from "../env/per-env.ts";
+import { parseEnv } from "../env/schema.ts";
+import { logVars, upstashTogether, upstashVars } from "../env/vars.ts";
+import { createLogger, type Logger } from "../http/logger.ts";
+import { CircuitBreaker } from "./breaker/breaker.ts";
+import { type BreakerConfig, breakerConfig } from "./breaker/config.ts";
+import { FallbackBreakerStore } from "./breaker/fallback-store.ts";
+import { MemoryBreakerStore } from "./breaker/memory-store.ts";
+import { RedisBreakerStore } from "./breaker/redis-store.ts";
+import type { BreakerStore } from "./breaker/store.ts";
+
+/**
+ * Redis calls on the request path wait at most this long: a slow Redis costs a request 150 ms,
+ * once, before Redis's own breaker sends the isolate to memory.
+ */
+export const REDIS_TIMEOUT_MS = 150;
+
+/** Where breaker state lives right now, as health reports it. */
+export type StateMode = "redis" | "memory (Redis unreachable)" | "memory (Upstash not configured)";
+
+/** One isolate's shared resilience state: the breaker store and the breakers built on it. */
+export interface ResilienceState {
+  /** The Upstash client, when configured (also for rate limits and health's PING). */
+  redis: Redis | undefined;
+  breakers: BreakerStore;
+  mode(): StateMode;
+  /** The breaker guarding `name` (one per upstream), built once per isolate. */
+  breaker(name: string, overrides?: Partial<BreakerConfig>): CircuitBreaker;
+}
+
+export interface ResilienceStateOptions {
+  redis: Redis | undefined;
+  /** One prefix per deployment. */
+  keyPrefix: string;
+  /** Upstash's `#!lua flags=allow-key-locking`; off only for a plain Redis behind a proxy. */
+  keyLocking: boolean;
+  log: Logger;
+}
+
+/**
+ * Breakers in Redis with a memory fallback when Upstash is configured, else in isolate memory
+ * (the embedded default, right for one local instance).
+ */
+export function createResilienceState(options: ResilienceStateOptions): ResilienceState {
+  const { redis, log } = options;
+  const fallback = redis
+    ? new FallbackBreakerStore(
+        new RedisBreakerStore({ redis, prefix: options.keyPrefix, keyLocking: options.keyLocking }),
+        { log },
+      )
+    : undefined;
+  const breakers = fallback ?? new MemoryBreakerStore();
+  const built = new Map<string, CircuitBreaker>();
+  return {
+    redis,
+    breakers,
+    mode: () =>
+      !fallback
+        ? "memory (Upstash not configured)"
+        : fallback.mode === "redis"
+          ? "redis"
+          : "memory (Redis unreachable)",
+    breaker(name, overrides) {
+      let breaker = built.get(name);
+      if (!breaker) {
+        breaker = new CircuitBreaker({
+          name,
+          config: breakerConfig(overrides),
+          store: breakers,
+          log,
+        });
+        built.set(name, breaker);
+      }
+      return breaker;
+    },
+  };
+}
+
+const stateEnv = { ...upstashVars, ...logVars };
+
+/**
+ * The isolate's resilience state from its env bindings, built once per isolate and shared by
+ * every function in it, so an all-in-one worker has one breaker per upstream, not one per function.
+ */
+export const resilienceState = perEnv((source): ResilienceState => {
+  const env = parseEnv(stateEnv, source, { together: upstashTogether });
+  const redis =
+    env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+      ? createRedis({
+          url: env.UPSTASH_REDIS_REST_URL,
+          token: env.UPSTASH_REDIS_REST_TOKEN,
+          timeoutMs: REDIS_TIMEOUT_MS,
+        })
+      : undefined;
+  return createResilienceState({
+    redis,
+    keyPrefix: env.STATE_KEY_PREFIX,
+    keyLocking: env.UPSTASH_LUA_KEY_LOCKING === "true",
+    log: createLogger({ fn: "resilience", level: env.LOG_LEVEL }),
+  });
+});
