@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/unit/**/*.test.ts", "test/dev/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/dev/**/*.test.ts", "test/e2e/**/*.test.ts"],
         },
       },
       {

@@ -21,6 +21,8 @@ export interface UpstashGateway {
   /** Base URL to give @upstash/redis as `url`. */
   url: string;
   port: number;
+  /** HTTP requests served so far: Redis round trips, as a client sees them. */
+  requestCount(): number;
   /** Stops serving, drops open connections and disconnects from Redis. */
   close(): Promise<void>;
 }
@@ -47,7 +49,12 @@ export async function startUpstashGateway(options: UpstashGatewayOptions): Promi
   const host = options.host ?? "127.0.0.1";
   const redis = await connectRedis(options.redisUrl);
   const executor = new Executor(redis, new ScriptRegistry());
-  const server = createServer(createHandler({ token: options.token, executor }));
+  const handler = createHandler({ token: options.token, executor });
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    handler(req, res);
+  });
   const port = await listen(server, options.port ?? 0, host).catch((error: unknown) => {
     redis.disconnect();
     throw error;
@@ -55,6 +62,7 @@ export async function startUpstashGateway(options: UpstashGatewayOptions): Promi
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
+    requestCount: () => requests,
     async close() {
       const closed = new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
