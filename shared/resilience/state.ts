@@ -26,6 +26,8 @@ export interface ResilienceState {
   redis: Redis | undefined;
   breakers: BreakerStore;
   mode(): StateMode;
+  /** True while Redis's own breaker is open: skip Redis, use the in-isolate fallbacks. */
+  redisDown(): boolean;
   /** The breaker guarding `name` (one per upstream), built once per isolate. */
   breaker(name: string, overrides?: Partial<BreakerConfig>): CircuitBreaker;
 }
@@ -56,6 +58,7 @@ export function createResilienceState(options: ResilienceStateOptions): Resilien
   return {
     redis,
     breakers,
+    redisDown: () => fallback?.redisDown ?? false,
     mode: () =>
       !fallback
         ? "memory (Upstash not configured)"

@@ -62,6 +62,11 @@ export class CircuitBreaker {
     this.#random = options.random ?? Math.random;
   }
 
+  /** Whether this isolate knows the breaker to be open right now (no store call). */
+  get knownOpen(): boolean {
+    return this.#clock() < this.#openUntil;
+  }
+
   /** Admits a call or throws BrokenCircuitError. Zero store calls while the cached open period lasts. */
   async acquire(): Promise<Permit> {
     const now = this.#clock();

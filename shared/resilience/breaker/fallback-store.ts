@@ -43,6 +43,11 @@ export class FallbackBreakerStore implements BreakerStore {
     return this.#mode;
   }
 
+  /** Redis's own breaker is open: other Redis users (rate limits) should not wait on it either. */
+  get redisDown(): boolean {
+    return this.#redisBreaker.knownOpen;
+  }
+
   gate: BreakerStore["gate"] = (name, request) => this.#use((store) => store.gate(name, request));
   record: BreakerStore["record"] = (name, request) =>
     this.#use((store) => store.record(name, request));

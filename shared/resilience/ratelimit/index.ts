@@ -42,6 +42,11 @@ export interface RateLimiterOptions extends RateLimitPolicy {
    * would answer `success: true, limit: 0`; we treat it as a Redis failure instead.
    */
   timeoutMs?: number;
+  /**
+   * True while Redis is known to be down (the state store's own Redis breaker is open): the
+   * limiter then decides without Redis at once, instead of every request paying the failure.
+   */
+  redisDown?: () => boolean;
 }
 
 /** A per-identity limiter over Redis, with an in-isolate fallback. */
@@ -104,6 +109,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     policy,
     async limit(identity) {
+      if (options.redisDown?.()) return withoutRedis(identity, new Error("Redis is unreachable"));
       // Before any await: ratelimit queues its EVALSHA synchronously, so a command the caller
       // issues in the same tick (the breaker's gate) shares its auto-pipelined HTTP request.
       const pending = ratelimit.limit(identity);

@@ -131,3 +131,32 @@ test("the local limiter keeps the sliding window's arithmetic", async () => {
     vi.useRealTimers();
   }
 });
+
+test("while Redis's own breaker is open the limiter decides locally without calling Redis", async () => {
+  let down = true;
+  const requests: string[] = [];
+  const redis = createRedis({ url: gateway.url, token, timeoutMs: 500 });
+  const original = globalThis.fetch;
+  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    requests.push(String(input));
+    return original(input, init);
+  }) as typeof fetch;
+  try {
+    const rl = createRateLimiter({
+      redis,
+      prefix: `breaker:${randomUUID()}:`,
+      name: "b",
+      limit: 3,
+      windowSec: 60,
+      redisDown: () => down,
+    });
+    const verdict = await rl.limit("caller");
+    expect(verdict).toMatchObject({ success: true, source: "local-fallback" });
+    expect(requests).toEqual([]);
+    down = false;
+    expect(await rl.limit("caller")).toMatchObject({ source: "redis" });
+    expect(requests).toHaveLength(1);
+  } finally {
+    globalThis.fetch = original;
+  }
+});
