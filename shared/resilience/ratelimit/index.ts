@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
-import { BoundedMap } from "./bounded-map.ts";
+import { BoundedMap } from "../../bounded-map.ts";
 import { limitLocally } from "./local.ts";
 import { checkPolicy, type RateLimitPolicy } from "./policy.ts";
 

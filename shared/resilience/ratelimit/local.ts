@@ -1,4 +1,4 @@
-import { BoundedMap } from "./bounded-map.ts";
+import { BoundedMap } from "../../bounded-map.ts";
 import type { RateLimitPolicy } from "./policy.ts";
 
 /** Requests counted in the current fixed window and in the one before it. */

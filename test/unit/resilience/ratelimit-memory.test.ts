@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { BoundedMap } from "../../../shared/resilience/ratelimit/bounded-map.ts";
+import { BoundedMap } from "../../../shared/bounded-map.ts";
 
 test("in-isolate state is bounded: the least recently written entry goes first", () => {
   const map = new BoundedMap<string, number>(2);
