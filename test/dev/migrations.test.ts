@@ -51,6 +51,7 @@ test("the schema outline has every table the functions record into", async () =>
     "ai_usage",
     "api_keys",
     "health_checks",
+    "invoices",
     "payments",
     "sms_messages",
     "subscriptions",
