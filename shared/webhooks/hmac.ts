@@ -1,0 +1,66 @@
+// WebCrypto only: this runs unchanged on Workers, Vercel Edge, Deno and Node (no node:crypto).
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** `a` then `b` in one new buffer (so a prefix is never decoded and re-encoded with the bytes). */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/** Lower-case hex, as Stripe's `v1` and Twilio's `bodySHA256` are written. */
+export function toHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Standard base64 with padding, as `X-Twilio-Signature` is written. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+async function hmac(hash: "SHA-1" | "SHA-256", key: string, data: Uint8Array) {
+  // The key is the secret's UTF-8 bytes as written (`whsec_…` kept, nothing base64-decoded).
+  const cryptoKey = await crypto.subtle.importKey("raw", utf8(key), { name: "HMAC", hash }, false, [
+    "sign",
+  ]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data));
+}
+
+/** HMAC-SHA256 of `data` keyed by the UTF-8 bytes of `key`, in lower-case hex. */
+export async function hmacSha256Hex(key: string, data: Uint8Array): Promise<string> {
+  return toHex(await hmac("SHA-256", key, data));
+}
+
+/** HMAC-SHA1 of the UTF-8 bytes of `text` keyed by the UTF-8 bytes of `key`, in base64. */
+export async function hmacSha1Base64(key: string, text: string): Promise<string> {
+  return toBase64(await hmac("SHA-1", key, utf8(text)));
+}
+
+/** SHA-256 of raw bytes, in lower-case hex. */
+export async function sha256Hex(data: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data)));
+}
+
+/**
+ * Throws when the configured signing keys cannot be right: none at all, an empty one, or one with
+ * surrounding whitespace (a pasted newline would otherwise fail every delivery silently). The
+ * message names `what`, never the key.
+ */
+export function assertSigningKeys(keys: readonly string[], what: string): void {
+  if (keys.length === 0) throw new TypeError(`No ${what} configured`);
+  for (const key of keys) {
+    if (key === "" || key.trim() !== key) {
+      throw new TypeError(`A ${what} is empty or has surrounding whitespace`);
+    }
+  }
+}
