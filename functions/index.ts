@@ -1,12 +1,20 @@
 import { createRootApp, type RootAppOptions } from "../shared/http/app.ts";
 import { createHealthApp } from "./health/app.ts";
 import { healthDeps } from "./health/deps.ts";
+import { createStripeWebhookApp } from "./stripe-webhook/app.ts";
+import { stripeWebhookDeps } from "./stripe-webhook/deps.ts";
+import { createTwilioWebhookApp } from "./twilio-webhook/app.ts";
+import { twilioWebhookDeps } from "./twilio-webhook/deps.ts";
 
 /** Every function, mounted on one app: `npm start` and the all-in-one Cloudflare worker. */
 export function createAllFunctionsApp(options: Partial<RootAppOptions> = {}) {
   return createRootApp({
     name: "breakwater",
     ...options,
-    apps: [createHealthApp(healthDeps)],
+    apps: [
+      createHealthApp(healthDeps),
+      createStripeWebhookApp(stripeWebhookDeps),
+      createTwilioWebhookApp(twilioWebhookDeps),
+    ],
   });
 }

@@ -13,3 +13,17 @@ export function createDatabase(supabaseUrl: string, serviceRoleKey: string): Dat
     headers: { apikey: serviceRoleKey, Authorization: `Bearer ${serviceRoleKey}` },
   });
 }
+
+/**
+ * The database's breaker (one per deployment, named `postgres`): after 5 failed calls, answer
+ * at once for 5 s (doubling while it stays down, up to a minute) rather than wait on a dead
+ * database, then let one probe through.
+ */
+export const DATABASE_BREAKER = {
+  failureThreshold: 5,
+  resetTimeoutMs: 5_000,
+  maxResetTimeoutMs: 60_000,
+  halfOpenMaxCalls: 1,
+  successThreshold: 1,
+  probeLeaseMs: 10_000,
+};

@@ -91,7 +91,8 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
   app.onError((error, c) => {
     const appError = toAppError(error);
     if (error instanceof EnvError) c.var.log.error(error.message);
-    else if (appError.status >= 500) c.var.log.error("unhandled error", { error });
+    else if (!isAppError(error) && appError.status >= 500)
+      c.var.log.error("unhandled error", { error });
     return respond(c, appError);
   });
   app.notFound((c) => {

@@ -1,0 +1,37 @@
+import { createDatabase, DATABASE_BREAKER } from "../../shared/clients/database.ts";
+import { perEnv } from "../../shared/env/per-env.ts";
+import { integer, list, oneOf, parseEnv } from "../../shared/env/schema.ts";
+import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
+import { resilienceState } from "../../shared/resilience/state.ts";
+import { memoryClaims, redisClaims } from "../../shared/webhooks/claims.ts";
+import type { StripeWebhookDeps } from "./app.ts";
+
+const schema = {
+  ...supabaseVars,
+  ...upstashVars,
+  ...logVars,
+  STRIPE_WEBHOOK_SECRET: list(),
+  /** Required: guessing the mode would silently ignore every event of the other one. */
+  STRIPE_MODE: oneOf(["test", "live"]),
+  STRIPE_TOLERANCE_SEC: integer(1, 3600).default(300),
+};
+
+/** The Stripe receiver's dependencies from the platform's env bindings, once per isolate. */
+export const stripeWebhookDeps = perEnv((source): StripeWebhookDeps => {
+  const env = parseEnv(schema, source, { together: upstashTogether });
+  const state = resilienceState(source);
+  return {
+    secrets: env.STRIPE_WEBHOOK_SECRET,
+    toleranceSec: env.STRIPE_TOLERANCE_SEC,
+    livemode: env.STRIPE_MODE === "live",
+    claims: state.redis
+      ? redisClaims({
+          redis: state.redis,
+          prefix: env.STATE_KEY_PREFIX,
+          redisDown: state.redisDown,
+        })
+      : memoryClaims(),
+    db: createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY),
+    dbBreaker: state.breaker("postgres", DATABASE_BREAKER),
+  };
+});

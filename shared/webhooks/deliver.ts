@@ -1,0 +1,91 @@
+import { AppError } from "../http/errors.ts";
+import type { CircuitBreaker } from "../resilience/breaker/breaker.ts";
+import { guard } from "../resilience/policy.ts";
+import { retry } from "../resilience/retry.ts";
+import type { ClaimStatus, WebhookClaims } from "./claims.ts";
+
+/** What an RPC call through postgrest-js resolves to (it reports failures, never throws). */
+export interface RpcResponse<T> {
+  data: T | null;
+  error: { message: string; code?: string } | null;
+  status: number;
+}
+
+export interface DeliveryDeps {
+  claims: WebhookClaims;
+  /** The database's breaker: an unreachable Postgres is answered 503 at once, not per call. */
+  breaker: CircuitBreaker;
+  defer: (pending: Promise<unknown>) => void;
+}
+
+export type Dedupe = "new" | "duplicate" | "in_flight";
+
+// No retries here: the provider retries the whole delivery (Stripe for days), and an answer
+// within the provider's timeout matters more than a second attempt.
+const NO_RETRY = retry({ initialDelayMs: 1, maxDelayMs: 1, retries: 0 });
+const ATTEMPT_TIMEOUT_MS = 5_000;
+
+const unavailable = () =>
+  new AppError({
+    status: 503,
+    code: "storage_unavailable",
+    category: "external_service",
+    message: "The event could not be stored; retry later",
+    headers: { "Retry-After": "5" },
+  });
+
+/**
+ * Applies one verified delivery exactly once: a Redis claim keeps concurrent duplicates from
+ * Postgres, the SQL function (one transaction, unique on provider + event) is the authority.
+ * Nothing is acknowledged before it is durable: a failed or refused write answers 503 and
+ * releases the claim so the provider's retry can proceed.
+ */
+export async function deliver<T extends { duplicate: boolean }>(
+  deps: DeliveryDeps,
+  key: string,
+  apply: (signal: AbortSignal) => PromiseLike<RpcResponse<T>>,
+): Promise<{ dedupe: Dedupe; result?: T }> {
+  const claim: ClaimStatus = await deps.claims.claim(key);
+  if (claim === "done") return { dedupe: "duplicate" };
+  if (claim === "in_flight") {
+    throw new AppError({
+      status: 409,
+      code: "delivery_in_flight",
+      category: "validation",
+      message: "Another delivery of this event is being processed; retry later",
+      headers: { "Retry-After": "1" },
+    });
+  }
+  const release = () => claim === "claimed" && deps.defer(deps.claims.release(key));
+  let response: RpcResponse<T>;
+  try {
+    ({ value: response } = await guard(
+      {
+        breaker: deps.breaker,
+        retry: NO_RETRY,
+        attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
+        defer: deps.defer,
+        isFailure: (r: RpcResponse<T>) => r.status === 0 || r.status >= 500,
+      },
+      { deadlineMs: ATTEMPT_TIMEOUT_MS },
+      ({ signal }) => Promise.resolve(apply(signal)),
+    ));
+  } catch {
+    release();
+    throw unavailable();
+  }
+  if (response.error || !response.data) {
+    release();
+    if (response.status >= 400 && response.status < 500) {
+      throw new AppError({
+        status: 400,
+        code: "invalid_event",
+        category: "validation",
+        message: response.error?.message ?? "The event was refused",
+      });
+    }
+    throw unavailable();
+  }
+  if (claim === "claimed") deps.defer(deps.claims.complete(key));
+  return { dedupe: response.data.duplicate ? "duplicate" : "new", result: response.data };
+}

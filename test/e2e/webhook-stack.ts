@@ -1,0 +1,132 @@
+import pg from "pg";
+import Stripe from "stripe";
+import twilio from "twilio";
+import { inject } from "vitest";
+import { type LocalWorker, startLocalWorker } from "../../dev/local/worker.ts";
+import { startPostgrestGateway } from "../../dev/postgrest-gateway/index.ts";
+import { createDatabase, migrate } from "../../dev/services/database.ts";
+import { freePort } from "../../dev/services/ports.ts";
+
+export const STRIPE_SECRET = "whsec_e2e_c2VjcmV0LWZvci10ZXN0cw";
+export const TWILIO_TOKEN = "e2e-twilio-auth-token-0123456789ab";
+export const PUBLIC_BASE_URL = "https://hooks.example.com";
+
+export interface WebhookStack {
+  worker: LocalWorker;
+  /** Reads the database the worker writes (a pool: it reconnects after a PostgreSQL restart). */
+  db: pg.Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * The all-in-one worker in its own workerd process over a fresh database (every migration
+ * applied) behind the PostgREST gateway, and the run's Redis behind the Upstash gateway.
+ */
+export async function startWebhookStack(
+  options: { postgresAdminUrl?: string; upstash?: { url: string; token: string } } = {},
+): Promise<WebhookStack> {
+  const adminUrl = options.postgresAdminUrl ?? inject("postgresAdminUrl");
+  const databaseUrl = await createDatabase(adminUrl, `wh_${crypto.randomUUID().slice(0, 8)}`);
+  await migrate(databaseUrl);
+  const keys = {
+    serviceRoleKey: `svc-${crypto.randomUUID()}`,
+    anonKey: `anon-${crypto.randomUUID()}`,
+  };
+  const gateway = await startPostgrestGateway({ databaseUrl, ...keys });
+  const upstash = options.upstash ?? inject("upstash");
+  const worker = await startLocalWorker({
+    entry: "functions/worker.ts",
+    port: await freePort(),
+    bindings: {
+      SUPABASE_URL: gateway.url,
+      SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      STATE_KEY_PREFIX: `e2e-${crypto.randomUUID()}:`,
+      STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
+      STRIPE_MODE: "test",
+      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+      PUBLIC_BASE_URL,
+      LOG_LEVEL: "error",
+    },
+  });
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  db.on("error", () => {}); // idle connections die with a stopped PostgreSQL; the pool reconnects
+  return {
+    worker,
+    db,
+    async close() {
+      await db.end();
+      await worker.dispose();
+      await gateway.close();
+    },
+  };
+}
+
+const stripe = new Stripe("sk_test_e2e");
+let sequence = 0;
+
+/** A Stripe event as Stripe sends it, around `object`. */
+export function stripeEvent(
+  type: string,
+  object: Record<string, unknown>,
+  fields: { id?: string; created?: number; livemode?: boolean } = {},
+) {
+  return {
+    id: fields.id ?? `evt_e2e_${++sequence}_${crypto.randomUUID().slice(0, 8)}`,
+    object: "event",
+    api_version: "2025-10-29.clover",
+    created: fields.created ?? Math.floor(Date.now() / 1000),
+    livemode: fields.livemode ?? false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object },
+  };
+}
+
+/** A Stripe-Signature header for `payload`, from Stripe's own SDK (the oracle). */
+export function signStripe(payload: string, options: { secret?: string; timestamp?: number } = {}) {
+  return stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: options.secret ?? STRIPE_SECRET,
+    ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
+  });
+}
+
+/** POSTs `payload` to /webhooks/stripe signed by Stripe's own SDK (the oracle). */
+export async function sendStripe(
+  worker: LocalWorker,
+  payload: string,
+  options: { secret?: string; timestamp?: number; header?: string } = {},
+): Promise<Response> {
+  const header = options.header ?? (await signStripe(payload, options));
+  return fetch(`${worker.url}/webhooks/stripe`, {
+    method: "POST",
+    body: payload,
+    headers: { "content-type": "application/json", "stripe-signature": header },
+  });
+}
+
+/** POSTs form `params` to a Twilio route, signed by Twilio's own SDK over the public URL. */
+export async function sendTwilio(
+  worker: LocalWorker,
+  path: string,
+  params: Record<string, string>,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const signature = twilio.getExpectedTwilioSignature(
+    options.token ?? TWILIO_TOKEN,
+    `${PUBLIC_BASE_URL}${path}`,
+    params,
+  );
+  return fetch(`${worker.url}${path}`, {
+    method: "POST",
+    body: new URLSearchParams(params).toString(),
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-twilio-signature": signature,
+      ...options.headers,
+    },
+  });
+}
