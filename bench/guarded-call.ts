@@ -7,6 +7,7 @@ import { freePort } from "../dev/services/ports.ts";
 import { startRedis } from "../dev/services/redis.ts";
 import { startUpstashGateway } from "../dev/upstash-gateway/index.ts";
 import { startUpstream } from "../test/e2e/upstream.ts";
+import { summary } from "./stats.ts";
 
 const requests = Number(process.argv[process.argv.indexOf("--requests") + 1]) || 2000;
 
@@ -47,15 +48,11 @@ for (let i = 0; i < requests; i++) {
   }
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const rows = {
+  direct: summary(samples.direct),
+  bare: summary(samples.bare),
+  guarded: summary(samples.guarded),
 };
-const row = (kind: keyof typeof targets) => ({
-  p50: percentile(samples[kind], 50),
-  p99: percentile(samples[kind], 99),
-});
-const rows = { direct: row("direct"), bare: row("bare"), guarded: row("guarded") };
 console.log(`${requests} requests of each kind, one at a time`);
 console.log("kind      p50 ms   p99 ms");
 for (const [kind, r] of Object.entries(rows)) {

@@ -17,9 +17,12 @@ export interface RootAppOptions {
   /** Function apps to mount at `/`; each keeps its own paths. */
   // any: function apps differ in their Variables, which Hono's route() cannot unify.
   apps: Hono<any>[];
+  /** Overrides the `LOG_LEVEL` binding (tests). */
   logLevel?: LogLevel;
   logSink?: (line: string) => void;
 }
+
+const LEVELS = new Set<string>(["debug", "info", "warn", "error", "alert"]);
 
 function categoryFor(status: number): ErrorCategory {
   if (status === 401) return "authentication";
@@ -62,16 +65,21 @@ function toAppError(error: unknown): AppError {
  * function apps, and the single error, not-found and method-not-allowed handling of the contract.
  */
 export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVariables }> {
-  const baseLog = createLogger({
-    fn: options.name,
-    level: options.logLevel,
-    sink: options.logSink,
-  });
+  // One logger per level: the level comes from the LOG_LEVEL binding, known only per request.
+  const loggers = new Map<LogLevel | undefined, Logger>();
+  const loggerFor = (env: unknown): Logger => {
+    const bound = (env as { LOG_LEVEL?: unknown } | undefined)?.LOG_LEVEL;
+    const level = options.logLevel ?? (LEVELS.has(String(bound)) ? (bound as LogLevel) : undefined);
+    let log = loggers.get(level);
+    if (!log)
+      loggers.set(level, (log = createLogger({ fn: options.name, level, sink: options.logSink })));
+    return log;
+  };
   const app = new Hono<{ Variables: BaseVariables }>();
   app.use(requestId());
   app.use(async function accessLog(c, next) {
     const started = Date.now();
-    c.set("log", baseLog.child({ requestId: c.var.requestId }));
+    c.set("log", loggerFor(c.env).child({ requestId: c.var.requestId }));
     await next();
     c.var.log.info("request", {
       method: c.req.method,

@@ -1,5 +1,5 @@
 import twilio from "twilio";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import {
   PUBLIC_BASE_URL,
   TWILIO_TOKEN,
@@ -10,7 +10,10 @@ import {
 
 let stack: WebhookStack;
 beforeAll(async () => {
-  stack = await startWebhookStack();
+  stack = await startWebhookStack({
+    postgresAdminUrl: inject("postgresAdminUrl"),
+    upstash: inject("upstash"),
+  });
 }, 30_000);
 afterAll(() => stack.close());
 

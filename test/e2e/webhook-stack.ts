@@ -1,7 +1,6 @@
 import pg from "pg";
 import Stripe from "stripe";
 import twilio from "twilio";
-import { inject } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../../dev/local/worker.ts";
 import { startPostgrestGateway } from "../../dev/postgrest-gateway/index.ts";
 import { createDatabase, migrate } from "../../dev/services/database.ts";
@@ -22,10 +21,11 @@ export interface WebhookStack {
  * The all-in-one worker in its own workerd process over a fresh database (every migration
  * applied) behind the PostgREST gateway, and the run's Redis behind the Upstash gateway.
  */
-export async function startWebhookStack(
-  options: { postgresAdminUrl?: string; upstash?: { url: string; token: string } } = {},
-): Promise<WebhookStack> {
-  const adminUrl = options.postgresAdminUrl ?? inject("postgresAdminUrl");
+export async function startWebhookStack(options: {
+  postgresAdminUrl: string;
+  upstash: { url: string; token: string };
+}): Promise<WebhookStack> {
+  const adminUrl = options.postgresAdminUrl;
   const databaseUrl = await createDatabase(adminUrl, `wh_${crypto.randomUUID().slice(0, 8)}`);
   await migrate(databaseUrl);
   const keys = {
@@ -33,7 +33,7 @@ export async function startWebhookStack(
     anonKey: `anon-${crypto.randomUUID()}`,
   };
   const gateway = await startPostgrestGateway({ databaseUrl, ...keys });
-  const upstash = options.upstash ?? inject("upstash");
+  const { upstash } = options;
   const worker = await startLocalWorker({
     entry: "functions/worker.ts",
     port: await freePort(),

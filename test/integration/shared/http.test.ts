@@ -189,3 +189,12 @@ test("every request writes one access-log line with its request id and no query 
   ]);
   expect(lines.join()).not.toContain("sekrit");
 });
+
+test("the LOG_LEVEL binding sets the level of the request's logger", async () => {
+  const lines: string[] = [];
+  const app = createRootApp({ name: "test", apps: [probeApp()], logSink: (l) => lines.push(l) });
+  await app.request("/items/1", {}, { LOG_LEVEL: "warn" });
+  expect(lines).toEqual([]);
+  await app.request("/items/1", {}, { LOG_LEVEL: "info" });
+  expect(lines).toHaveLength(1);
+});
