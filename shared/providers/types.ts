@@ -1,0 +1,194 @@
+// The provider registry's one shape: what a provider must say to be served through the
+// OpenAI-compatible proxy, as data plus small transforms. OpenAI's wire format is the lingua
+// franca: every transform goes from it to the vendor's and back.
+
+/** A configured provider: its key, and its base URL (the vendor's, or an override). */
+export interface ProviderConfig {
+  apiKey: string;
+  baseUrl: string;
+}
+
+/** The HTTP request to make upstream. Built only from config and the body: never from the caller. */
+export interface UpstreamRequest {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** OpenAI's `usage`. */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** An OpenAI chat completion request, as the caller sent it (already checked for shape). */
+export type ChatRequest = {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  tools?: unknown[];
+  tool_choice?: unknown;
+  response_format?: unknown;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string | string[];
+  n?: number;
+  [field: string]: unknown;
+};
+
+export type ChatMessage = {
+  role: "system" | "developer" | "user" | "assistant" | "tool";
+  content?: string | ContentPart[] | null;
+  tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+  name?: string;
+};
+
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string; detail?: string } };
+
+/** OpenAI's `chat.completion` response object. */
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: {
+    index: number;
+    message: ChatMessage & { role: "assistant"; refusal?: string | null };
+    finish_reason: FinishReason;
+    logprobs?: null;
+  }[];
+  usage?: Usage;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | null;
+
+/** One `chat.completion.chunk` of an OpenAI stream. */
+export interface ChatChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: {
+    index: number;
+    delta: Partial<ChatMessage> & {
+      tool_calls?: {
+        index: number;
+        id?: string;
+        type?: "function";
+        function?: { name?: string; arguments?: string };
+      }[];
+    };
+    finish_reason: FinishReason;
+    logprobs?: null;
+  }[];
+  usage?: Usage | null;
+}
+
+/** What the proxy tells a transform about the response it builds. */
+export interface ResponseContext {
+  /** The model name the caller asked for (the public one), echoed back. */
+  model: string;
+  /** `chatcmpl-…`, one per request. */
+  id: string;
+  /** Unix seconds. */
+  created: number;
+}
+
+/** One server-sent event as parsed from an upstream stream. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+/**
+ * Turns one upstream stream into OpenAI chunks. Stateful, one per stream: `push` each upstream
+ * event in order; `finish` when the upstream ends.
+ */
+export interface StreamTranslator {
+  push(event: SseEvent): ChatChunk[];
+  /**
+   * Chunks still owed (e.g. the final usage chunk), and whether the upstream ended properly:
+   * false when it stopped mid-answer (no stop reason, or an in-band error event), which the
+   * proxy then reports to the client as an error.
+   */
+  finish(): { chunks: ChatChunk[]; complete: boolean; error?: string };
+  /** Usage as far as the upstream reported it. */
+  usage(): Usage | undefined;
+}
+
+export interface ChatTransform {
+  request(body: ChatRequest, upstreamModel: string, config: ProviderConfig): UpstreamRequest;
+  response(json: unknown, context: ResponseContext): ChatCompletion;
+  stream(context: ResponseContext): StreamTranslator;
+}
+
+export interface EmbeddingsRequest {
+  model: string;
+  input: string | string[];
+  dimensions?: number;
+  encoding_format?: "float";
+  [field: string]: unknown;
+}
+
+export interface EmbeddingsResponse {
+  object: "list";
+  data: { object: "embedding"; index: number; embedding: number[] }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+export interface EmbeddingsTransform {
+  request(body: EmbeddingsRequest, upstreamModel: string, config: ProviderConfig): UpstreamRequest;
+  response(json: unknown, context: ResponseContext): EmbeddingsResponse;
+}
+
+export interface ImagesRequest {
+  model: string;
+  prompt: string;
+  n?: number;
+  size?: string;
+  response_format?: "url" | "b64_json";
+  [field: string]: unknown;
+}
+
+export interface ImagesResponse {
+  created: number;
+  data: ({ url: string } | { b64_json: string })[];
+}
+
+export interface ImagesTransform {
+  request(body: ImagesRequest, upstreamModel: string, config: ProviderConfig): UpstreamRequest;
+  response(json: unknown, context: ResponseContext): ImagesResponse;
+}
+
+/** An upstream error, restated for the caller: never the vendor's raw body. */
+export interface ProviderError {
+  message: string;
+  /** OpenAI-style code, e.g. `invalid_api_key`, `context_length_exceeded`. */
+  code?: string;
+}
+
+/** One provider, as data: the same few parts for each (see shared/providers/<name>/). */
+export interface Provider {
+  name: string;
+  /** The variable holding its key; without it the provider is not configured. */
+  keyVar: string;
+  /** The variable that overrides its base URL, and the vendor SDK's default. */
+  baseUrlVar: string;
+  defaultBaseUrl: string;
+  chat?: ChatTransform;
+  embeddings?: EmbeddingsTransform;
+  images?: ImagesTransform;
+  /** A cheap authenticated request (list models) for health checks. */
+  probe(config: ProviderConfig): UpstreamRequest;
+  /** Restates an upstream error response (status and raw body) for the caller. */
+  error(status: number, body: string): ProviderError;
+}
