@@ -78,7 +78,7 @@ export interface ChatChunk {
   model: string;
   choices: {
     index: number;
-    delta: Partial<ChatMessage> & {
+    delta: Omit<Partial<ChatMessage>, "tool_calls"> & {
       tool_calls?: {
         index: number;
         id?: string;

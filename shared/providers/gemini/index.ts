@@ -1,0 +1,28 @@
+import type { Provider } from "../types.ts";
+import { geminiEmbeddingsRequest, geminiEmbeddingsResponse } from "./embeddings.ts";
+import { geminiError } from "./errors.ts";
+import { geminiChatRequest } from "./request.ts";
+import { geminiChatResponse } from "./response.ts";
+import { geminiStream } from "./stream.ts";
+import { geminiHeaders, geminiUrl } from "./wire.ts";
+
+/**
+ * Google's Gemini API (v1beta), translated both ways: chat (JSON, and SSE with `alt=sse`) and
+ * embeddings. The base URL is the API host, as in Google's SDKs; the key goes in
+ * `x-goog-api-key`, never in the URL.
+ */
+export const gemini: Provider = {
+  name: "gemini",
+  keyVar: "GEMINI_API_KEY",
+  baseUrlVar: "GEMINI_BASE_URL",
+  defaultBaseUrl: "https://generativelanguage.googleapis.com",
+  chat: { request: geminiChatRequest, response: geminiChatResponse, stream: geminiStream },
+  embeddings: { request: geminiEmbeddingsRequest, response: geminiEmbeddingsResponse },
+  // Listing one model proves the key and costs no tokens.
+  probe: (config) => ({
+    url: geminiUrl(config, "models?pageSize=1"),
+    method: "GET",
+    headers: geminiHeaders(config),
+  }),
+  error: geminiError,
+};

@@ -1,0 +1,84 @@
+import type {
+  ChatCompletion,
+  EmbeddingsResponse,
+  ImagesResponse,
+  Provider,
+  ProviderConfig,
+  UpstreamRequest,
+} from "../types.ts";
+import { openAiError, unreadableResponse } from "./errors.ts";
+import { openAiStream } from "./stream.ts";
+
+const url = (config: ProviderConfig, path: string) =>
+  `${config.baseUrl.replace(/\/+$/, "")}${path}`;
+
+function post(config: ProviderConfig, path: string, body: unknown): UpstreamRequest {
+  return {
+    url: url(config, path),
+    method: "POST",
+    headers: { authorization: `Bearer ${config.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
+
+function record(json: unknown): Record<string, unknown> {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw unreadableResponse();
+  return json as Record<string, unknown>;
+}
+
+/**
+ * OpenAI, passed through: the caller's body goes upstream with only `model` replaced (and usage
+ * requested for streams), and answers come back with the public model name. The base URL
+ * includes `/v1`, as the OpenAI SDK's does.
+ */
+export const openai: Provider = {
+  name: "openai",
+  keyVar: "OPENAI_API_KEY",
+  baseUrlVar: "OPENAI_BASE_URL",
+  defaultBaseUrl: "https://api.openai.com/v1",
+  chat: {
+    request(body, upstreamModel, config) {
+      // Usage is always asked for, so every stream can be accounted; the proxy decides whether
+      // the caller, who may not have asked, sees the usage chunk.
+      const streamOptions = body.stream
+        ? { stream_options: { ...body.stream_options, include_usage: true } }
+        : {};
+      return post(config, "/chat/completions", { ...body, model: upstreamModel, ...streamOptions });
+    },
+    response(json, context) {
+      const completion = record(json);
+      if (!Array.isArray(completion.choices)) throw unreadableResponse();
+      return {
+        ...completion,
+        id: context.id,
+        created: context.created,
+        model: context.model,
+      } as ChatCompletion;
+    },
+    stream: openAiStream,
+  },
+  embeddings: {
+    request: (body, upstreamModel, config) =>
+      post(config, "/embeddings", { ...body, model: upstreamModel }),
+    response(json, context) {
+      const embeddings = record(json);
+      if (!Array.isArray(embeddings.data)) throw unreadableResponse();
+      return { ...embeddings, model: context.model } as EmbeddingsResponse;
+    },
+  },
+  images: {
+    request: (body, upstreamModel, config) =>
+      post(config, "/images/generations", { ...body, model: upstreamModel }),
+    response(json) {
+      const images = record(json);
+      if (!Array.isArray(images.data)) throw unreadableResponse();
+      return images as unknown as ImagesResponse;
+    },
+  },
+  probe: (config) => ({
+    url: url(config, "/models"),
+    method: "GET",
+    headers: { authorization: `Bearer ${config.apiKey}` },
+  }),
+  error: openAiError,
+};
