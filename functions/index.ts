@@ -1,4 +1,6 @@
 import { createRootApp, type RootAppOptions } from "../shared/http/app.ts";
+import { createAiProxyApp } from "./ai-proxy/app.ts";
+import { aiProxyDeps } from "./ai-proxy/deps.ts";
 import { createHealthApp } from "./health/app.ts";
 import { healthDeps } from "./health/deps.ts";
 import { createStripeWebhookApp } from "./stripe-webhook/app.ts";
@@ -15,6 +17,7 @@ export function createAllFunctionsApp(options: Partial<RootAppOptions> = {}) {
       createHealthApp(healthDeps),
       createStripeWebhookApp(stripeWebhookDeps),
       createTwilioWebhookApp(twilioWebhookDeps),
+      createAiProxyApp(aiProxyDeps),
     ],
   });
 }

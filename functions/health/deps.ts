@@ -3,6 +3,7 @@ import { perEnv } from "../../shared/env/per-env.ts";
 import { parseEnv, string } from "../../shared/env/schema.ts";
 import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
 import { createLogger } from "../../shared/http/logger.ts";
+import { configuredProviders } from "../../shared/providers/index.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
 import type { HealthDeps } from "./app.ts";
 import type { HealthCheck } from "./checks.ts";
@@ -32,8 +33,22 @@ export const healthDeps = perEnv((source): HealthDeps => {
       await state.redis.ping();
     },
   };
+  // Each configured AI provider's cheap authenticated request (list models). Optional: one
+  // provider down degrades us; the proxy fails over. Named like the provider's breaker.
+  const providers: HealthCheck[] = [
+    ...configuredProviders(source as Record<string, unknown>).values(),
+  ].map(({ provider, config }) => ({
+    name: provider.name,
+    optional: true,
+    async run(signal) {
+      const probe = provider.probe(config);
+      const res = await fetch(probe.url, { method: probe.method, headers: probe.headers, signal });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`${provider.name} answered ${res.status}`);
+    },
+  }));
   return {
-    checks: [database, redis],
+    checks: [database, redis, ...providers],
     timeoutMs: 2_000,
     state,
     cronSecret: env.CRON_SECRET,

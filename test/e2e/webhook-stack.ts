@@ -24,6 +24,8 @@ export interface WebhookStack {
 export async function startWebhookStack(options: {
   postgresAdminUrl: string;
   upstash: { url: string; token: string };
+  /** More bindings for the worker (e.g. the AI proxy's providers and routes). */
+  bindings?: Record<string, string>;
 }): Promise<WebhookStack> {
   const adminUrl = options.postgresAdminUrl;
   const databaseUrl = await createDatabase(adminUrl, `wh_${crypto.randomUUID().slice(0, 8)}`);
@@ -48,6 +50,7 @@ export async function startWebhookStack(options: {
       TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
       PUBLIC_BASE_URL,
       LOG_LEVEL: "error",
+      ...options.bindings,
     },
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });

@@ -30,8 +30,11 @@ export interface RateLimitResult {
 }
 
 export interface RateLimiterOptions extends RateLimitPolicy {
-  /** The deployment's client (`createRedis`): no retries, a per-command deadline. */
-  redis: Redis;
+  /**
+   * The deployment's client (`createRedis`): no retries, a per-command deadline. Without one
+   * (Upstash not configured) every verdict comes from the in-isolate limiter.
+   */
+  redis: Redis | undefined;
   /** The deployment's key prefix, e.g. `bw:`; keys are `<prefix>rl:<name>:<identity>:<window>`. */
   prefix: string;
   /** When Redis fails or is too slow: `open` (default) counts in this isolate; `closed` denies. */
@@ -52,8 +55,13 @@ export interface RateLimiterOptions extends RateLimitPolicy {
 /** A per-identity limiter over Redis, with an in-isolate fallback. */
 export interface RateLimiter {
   readonly policy: Required<RateLimitPolicy>;
-  /** Counts one request of `identity` (e.g. an API key id). Never rejects. */
-  limit(identity: string): Promise<RateLimitResult>;
+  /**
+   * Counts one request of `identity` (e.g. an API key id), or `cost` units of it (tokens charged
+   * after a response). Never rejects.
+   */
+  limit(identity: string, cost?: number): Promise<RateLimitResult>;
+  /** The denial this isolate already knows `identity` has until its reset (no Redis call). */
+  blocked(identity: string): RateLimitResult | undefined;
 }
 
 // Identities Redis denied, until their window ends (@upstash/ratelimit's `ephemeralCache`). At
@@ -75,18 +83,20 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!(timeoutMs > 0)) throw new RangeError(`rate limit ${policy.name}: timeoutMs must be > 0`);
   const prefix = `${options.prefix}rl:${policy.name}`;
   const window = `${policy.windowSec} s` as const;
-  const ratelimit = new Ratelimit({
-    redis: options.redis,
-    limiter:
-      policy.algorithm === "fixed"
-        ? Ratelimit.fixedWindow(policy.limit, window)
-        : Ratelimit.slidingWindow(policy.limit, window),
-    prefix,
-    ephemeralCache: blocked,
-    timeout: timeoutMs,
-    analytics: false,
-    enableTelemetry: false,
-  });
+  const ratelimit =
+    options.redis &&
+    new Ratelimit({
+      redis: options.redis,
+      limiter:
+        policy.algorithm === "fixed"
+          ? Ratelimit.fixedWindow(policy.limit, window)
+          : Ratelimit.slidingWindow(policy.limit, window),
+      prefix,
+      ephemeralCache: blocked,
+      timeout: timeoutMs,
+      analytics: false,
+      enableTelemetry: false,
+    });
   const result = (
     verdict: Pick<RateLimitResult, "success" | "remaining" | "reset" | "source" | "error">,
   ): RateLimitResult => ({
@@ -96,23 +106,30 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     ...verdict,
   });
 
-  const withoutRedis = (identity: string, error: unknown): RateLimitResult => {
+  const withoutRedis = (identity: string, error: unknown, cost = 1): RateLimitResult => {
     const now = Date.now();
     if (options.onRedisFailure === "closed") {
       const reset = now + FAIL_CLOSED_RETRY_MS;
       return result({ success: false, remaining: 0, reset, source: "fail-closed", error });
     }
-    const local = limitLocally(`${prefix}:${identity}`, policy, now);
+    const local = limitLocally(`${prefix}:${identity}`, policy, now, cost);
     return result({ ...local, source: "local-fallback", error });
   };
 
   return {
     policy,
-    async limit(identity) {
-      if (options.redisDown?.()) return withoutRedis(identity, new Error("Redis is unreachable"));
+    blocked(identity) {
+      const reset = blocked.get(`${prefix}:${identity}`);
+      if (reset === undefined || reset <= Date.now()) return undefined;
+      return result({ success: false, remaining: 0, reset, source: "cache" });
+    },
+    async limit(identity, cost = 1) {
+      if (!ratelimit) return withoutRedis(identity, undefined, cost);
+      if (options.redisDown?.())
+        return withoutRedis(identity, new Error("Redis is unreachable"), cost);
       // Before any await: ratelimit queues its EVALSHA synchronously, so a command the caller
       // issues in the same tick (the breaker's gate) shares its auto-pipelined HTTP request.
-      const pending = ratelimit.limit(identity);
+      const pending = ratelimit.limit(identity, cost === 1 ? undefined : { rate: cost });
       let error: unknown;
       try {
         const { success, remaining, reset, reason } = await pending;
@@ -124,7 +141,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       } catch (failure) {
         error = failure;
       }
-      return withoutRedis(identity, error);
+      return withoutRedis(identity, error, cost);
     },
   };
 }

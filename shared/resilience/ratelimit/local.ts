@@ -30,6 +30,7 @@ export function limitLocally(
   key: string,
   policy: Required<RateLimitPolicy>,
   now: number,
+  cost = 1,
 ): LocalVerdict {
   const windowMs = policy.windowSec * 1000;
   const bucket = Math.floor(now / windowMs);
@@ -40,7 +41,7 @@ export function limitLocally(
   const weight = policy.algorithm === "sliding" ? 1 - (now % windowMs) / windowMs : 0;
   const used = current + Math.floor(weight * previous);
   const reset = (bucket + 1) * windowMs;
-  if (used >= policy.limit) return { success: false, remaining: 0, reset };
-  counts.set(key, { bucket, current: current + 1, previous });
-  return { success: true, remaining: policy.limit - used - 1, reset };
+  if (used + cost > policy.limit) return { success: false, remaining: 0, reset };
+  counts.set(key, { bucket, current: current + cost, previous });
+  return { success: true, remaining: policy.limit - used - cost, reset };
 }

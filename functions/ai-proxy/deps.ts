@@ -1,0 +1,92 @@
+import { createDatabase } from "../../shared/clients/database.ts";
+import { perEnv } from "../../shared/env/per-env.ts";
+import {
+  type Field,
+  type Schema,
+  integer,
+  json,
+  list,
+  parseEnv,
+  string,
+  url,
+} from "../../shared/env/schema.ts";
+import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
+import { createLogger } from "../../shared/http/logger.ts";
+import { PROVIDERS, configuredProviders } from "../../shared/providers/index.ts";
+import { type RateLimiter, createRateLimiter } from "../../shared/resilience/ratelimit/index.ts";
+import { resilienceState } from "../../shared/resilience/state.ts";
+import type { AiProxyDeps } from "./app.ts";
+import { createKeyStore } from "./keys.ts";
+import { type Routes, parseRoutes } from "./routes.ts";
+
+const known = new Set(PROVIDERS.keys());
+
+/** Each provider's key and base URL override, from the registry: adding a provider adds its variables. */
+const providerVars: Schema = Object.fromEntries(
+  [...PROVIDERS.values()].flatMap((p) => [
+    [p.keyVar, string().optional()],
+    [p.baseUrlVar, url().optional()],
+  ]),
+);
+
+const schema = {
+  ...supabaseVars,
+  ...upstashVars,
+  ...logVars,
+  ...providerVars,
+  AI_ROUTES: json((value) => parseRoutes(value, known)).optional() as Field<Routes | undefined>,
+  PROXY_API_KEYS: list().optional(),
+  /** Per key, unless its row in api_keys says otherwise. */
+  AI_REQUESTS_PER_MINUTE: integer(1, 1_000_000).default(60),
+  AI_ATTEMPT_TIMEOUT_MS: integer(100, 600_000).default(60_000),
+  AI_FIRST_TOKEN_TIMEOUT_MS: integer(100, 600_000).default(15_000),
+  AI_STREAM_IDLE_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  AI_DEADLINE_MS: integer(100, 900_000).default(120_000),
+};
+
+/** The proxy's dependencies from the platform's env bindings, once per isolate. */
+export const aiProxyDeps = perEnv((source): AiProxyDeps => {
+  const env = parseEnv(schema, source, { together: upstashTogether });
+  const state = resilienceState(source);
+  const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
+  const keys = createKeyStore({
+    envKeys: env.PROXY_API_KEYS ?? [],
+    db,
+    defaultRequestsPerMinute: env.AI_REQUESTS_PER_MINUTE,
+    cacheMs: 30_000,
+  });
+  const limiters = new Map<string, RateLimiter>();
+  const limiter = (name: string, limit: number) => {
+    const id = `${name}-${limit}`;
+    let built = limiters.get(id);
+    if (!built) {
+      built = createRateLimiter({
+        redis: state.redis,
+        prefix: env.STATE_KEY_PREFIX,
+        name: id,
+        limit,
+        windowSec: 60,
+        redisDown: state.redisDown,
+      });
+      limiters.set(id, built);
+    }
+    return built;
+  };
+  return {
+    providers: configuredProviders(source as Record<string, unknown>),
+    routes: env.AI_ROUTES ?? {},
+    authenticate: keys.authenticate,
+    requestLimiter: (perMinute) => limiter("rpm", perMinute),
+    tokenLimiter: (perMinute) => limiter("tpm", perMinute),
+    // Named after the provider, like its health check, so the cron can half-open it early.
+    breaker: (provider) => state.breaker(provider),
+    db,
+    log: createLogger({ fn: "ai-proxy", level: env.LOG_LEVEL }),
+    timeouts: {
+      attemptMs: env.AI_ATTEMPT_TIMEOUT_MS,
+      firstTokenMs: env.AI_FIRST_TOKEN_TIMEOUT_MS,
+      idleMs: env.AI_STREAM_IDLE_TIMEOUT_MS,
+      deadlineMs: env.AI_DEADLINE_MS,
+    },
+  };
+});
