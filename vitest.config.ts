@@ -9,7 +9,12 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/unit/**/*.test.ts", "test/dev/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          include: [
+            "test/unit/**/*.test.ts",
+            "test/dev/**/*.test.ts",
+            "test/e2e/**/*.test.ts",
+            "test/build/**/*.test.ts",
+          ],
         },
       },
       {

@@ -28,12 +28,20 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/**
+ * Bytes as WebCrypto's `BufferSource`. Deno's (and the DOM's) typings accept only views of a
+ * plain ArrayBuffer, which ours always are (never a SharedArrayBuffer); Workers' typings accept
+ * any view. Types only: nothing is copied.
+ */
+const source = (data: Uint8Array) => data as Uint8Array<ArrayBuffer>;
+
 async function hmac(hash: "SHA-1" | "SHA-256", key: string, data: Uint8Array) {
   // The key is the secret's UTF-8 bytes as written (`whsec_…` kept, nothing base64-decoded).
-  const cryptoKey = await crypto.subtle.importKey("raw", utf8(key), { name: "HMAC", hash }, false, [
+  const raw = source(utf8(key));
+  const cryptoKey = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash }, false, [
     "sign",
   ]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data));
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, source(data)));
 }
 
 /** HMAC-SHA256 of `data` keyed by the UTF-8 bytes of `key`, in lower-case hex. */
@@ -48,7 +56,7 @@ export async function hmacSha1Base64(key: string, text: string): Promise<string>
 
 /** SHA-256 of raw bytes, in lower-case hex. */
 export async function sha256Hex(data: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data)));
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", source(data))));
 }
 
 /**

@@ -14,8 +14,9 @@ revoke execute on function public.record_health_check(text, text, jsonb, jsonb) 
 grant execute on function public.record_health_check(text, text, jsonb, jsonb) to service_role;
 
 -- Every minute, pg_cron has pg_net call the deployed health function's cron route. The URL and
--- the CRON_SECRET come from Vault, read at each run, so no host is written here:
---   select vault.create_secret('<URL of the health function''s /health/cron route>', 'breakwater_health_cron_url');
+-- the CRON_SECRET come from Vault, read at each run, so no host is written here. For the
+-- Supabase Edge Function `health` the route is /functions/v1/health (the function) + /health/cron:
+--   select vault.create_secret('https://<project-ref>.supabase.co/functions/v1/health/health/cron', 'breakwater_health_cron_url');
 --   select vault.create_secret('<CRON_SECRET>', 'breakwater_cron_secret');
 -- A database without pg_cron, pg_net and Vault (plain PostgreSQL in local tests) skips this.
 do $migration$

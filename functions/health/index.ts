@@ -1,0 +1,6 @@
+import { createRootApp } from "../../shared/http/app.ts";
+import { createHealthApp } from "./app.ts";
+import { healthDeps } from "./deps.ts";
+
+/** Health deployed on its own: the shared root (request ids, access log, errors) around its app. */
+export default createRootApp({ name: "health", apps: [createHealthApp(healthDeps)] });

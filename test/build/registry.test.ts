@@ -1,0 +1,89 @@
+// functions/registry.ts is the one list everything derives from: it must say what the code does.
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { EnvError } from "../../shared/env/schema.ts";
+import { FUNCTIONS } from "../../functions/registry.ts";
+import { SAMPLES } from "./samples.ts";
+
+const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** `stripe-webhook` → the `stripeWebhookDeps` its deps.ts exports. */
+async function depsOf(name: string): Promise<(env: object) => unknown> {
+  const key = `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Deps`;
+  const module = (await import(`../../functions/${name}/deps.ts`)) as Record<string, unknown>;
+  return module[key] as (env: object) => unknown;
+}
+
+test("function names are unique, and path prefixes belong to one function each", () => {
+  expect(new Set(FUNCTIONS.map((fn) => fn.name)).size).toBe(FUNCTIONS.length);
+  const paths = FUNCTIONS.flatMap((fn) => fn.paths);
+  expect(new Set(paths).size).toBe(paths.length);
+});
+
+describe.each(FUNCTIONS)("$name", (fn) => {
+  test("has its root app and one entry per platform", () => {
+    for (const file of ["index.ts", "cloudflare.ts", "vercel.ts", "supabase.ts"]) {
+      expect(existsSync(`functions/${fn.name}/${file}`), `functions/${fn.name}/${file}`).toBe(true);
+    }
+  });
+
+  test("requires exactly the variables its code refuses to start without", async () => {
+    const deps = await depsOf(fn.name);
+    const problems = (() => {
+      try {
+        deps({});
+        return [];
+      } catch (error) {
+        if (!(error instanceof EnvError)) throw error;
+        return error.problems;
+      }
+    })();
+    expect(problems.map((p) => p.replace(/ is missing$/, "")).sort()).toEqual(
+      [...fn.required].sort(),
+    );
+  });
+
+  test("declares every variable its code reads (Vercel passes it no other)", async () => {
+    const missing = [...fn.required, ...fn.optional].filter((name) => !(name in SAMPLES));
+    expect(missing, "add a sample value to test/build/samples.ts").toEqual([]);
+    const read = new Set<string>();
+    const env = new Proxy(
+      {},
+      {
+        get(_target, name) {
+          if (typeof name !== "string" || !ENV_NAME.test(name)) return undefined;
+          read.add(name);
+          return SAMPLES[name];
+        },
+      },
+    );
+    (await depsOf(fn.name))(env);
+    expect([...read].sort()).toEqual([...fn.required, ...fn.optional].sort());
+  });
+});
+
+test("the README's variables per function are the registry's", () => {
+  const section = readFileSync("README.md", "utf8").split("### Environment per function")[1]!;
+  const rows = section
+    .split("\n### ")[0]!
+    .split("\n")
+    .filter((line) => line.startsWith("| "))
+    .map((line) =>
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim().replaceAll("`", "")),
+    );
+  const [header, , ...variables] = rows;
+  expect(header).toEqual(["variable", ...FUNCTIONS.map((fn) => fn.name)]);
+  const expected = [...new Set(FUNCTIONS.flatMap((fn) => [...fn.required, ...fn.optional]))].map(
+    (name) => [
+      name,
+      ...FUNCTIONS.map((fn) =>
+        fn.required.includes(name) ? "req" : fn.optional.includes(name) ? "opt" : "",
+      ),
+    ],
+  );
+  const byName = (a: string[], b: string[]) => a[0]!.localeCompare(b[0]!);
+  expect(variables.sort(byName)).toEqual(expected.sort(byName));
+});
