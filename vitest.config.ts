@@ -18,6 +18,20 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          name: "chaos",
+          environment: "node",
+          include: ["test/chaos/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "fuzz",
+          environment: "node",
+          include: ["test/fuzz/**/*.test.ts"],
+        },
+      },
+      {
         plugins: [
           // The worker under test gets this run's real Redis (through the Upstash gateway) and
           // real PostgreSQL (through the PostgREST gateway) as its env bindings.
