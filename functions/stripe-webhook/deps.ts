@@ -3,7 +3,7 @@ import { perEnv } from "../../shared/env/per-env.ts";
 import { integer, list, oneOf, parseEnv } from "../../shared/env/schema.ts";
 import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
-import { memoryClaims, redisClaims } from "../../shared/webhooks/claims.ts";
+import { claimsFor } from "../../shared/webhooks/claims.ts";
 import type { StripeWebhookDeps } from "./app.ts";
 
 const schema = {
@@ -24,13 +24,7 @@ export const stripeWebhookDeps = perEnv((source): StripeWebhookDeps => {
     secrets: env.STRIPE_WEBHOOK_SECRET,
     toleranceSec: env.STRIPE_TOLERANCE_SEC,
     livemode: env.STRIPE_MODE === "live",
-    claims: state.redis
-      ? redisClaims({
-          redis: state.redis,
-          prefix: env.STATE_KEY_PREFIX,
-          redisDown: state.redisDown,
-        })
-      : memoryClaims(),
+    claims: claimsFor(state, env.STATE_KEY_PREFIX),
     db: createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY),
     dbBreaker: state.breaker("postgres", DATABASE_BREAKER),
   };

@@ -3,7 +3,7 @@ import { perEnv } from "../../shared/env/per-env.ts";
 import { parseEnv, string, url } from "../../shared/env/schema.ts";
 import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
-import { memoryClaims, redisClaims } from "../../shared/webhooks/claims.ts";
+import { claimsFor } from "../../shared/webhooks/claims.ts";
 import type { TwilioWebhookDeps } from "./app.ts";
 
 const schema = {
@@ -27,13 +27,7 @@ export const twilioWebhookDeps = perEnv((source): TwilioWebhookDeps => {
     ),
     publicBaseUrl: env.PUBLIC_BASE_URL,
     autoReply: env.TWILIO_AUTO_REPLY,
-    claims: state.redis
-      ? redisClaims({
-          redis: state.redis,
-          prefix: env.STATE_KEY_PREFIX,
-          redisDown: state.redisDown,
-        })
-      : memoryClaims(),
+    claims: claimsFor(state, env.STATE_KEY_PREFIX),
     db: createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY),
     dbBreaker: state.breaker("postgres", DATABASE_BREAKER),
   };

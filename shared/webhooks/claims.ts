@@ -87,3 +87,13 @@ export function memoryClaims(times = CLAIM_TIMES, now = Date.now): WebhookClaims
     },
   };
 }
+
+/** The deployment's claims: in Redis when Upstash is configured, else in this isolate's memory. */
+export function claimsFor(
+  state: { redis: Redis | undefined; redisDown: () => boolean },
+  prefix: string,
+): WebhookClaims {
+  return state.redis
+    ? redisClaims({ redis: state.redis, prefix, redisDown: state.redisDown })
+    : memoryClaims();
+}

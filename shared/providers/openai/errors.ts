@@ -1,4 +1,3 @@
-import { AppError } from "../../http/errors.ts";
 import type { ProviderError } from "../types.ts";
 
 /** Longest vendor message relayed; a longer one is cut, so a huge body never reaches the caller. */
@@ -60,12 +59,4 @@ export function openAiError(status: number, body: string): ProviderError {
   };
 }
 
-/** A 2xx body that is not what OpenAI documents: the proxy answers 502 rather than guess. */
-export function unreadableResponse(): AppError {
-  return new AppError({
-    status: 502,
-    code: "bad_upstream_response",
-    category: "external_service",
-    message: "The upstream provider sent a response the proxy could not read",
-  });
-}
+export { unreadableResponse } from "../errors.ts";
