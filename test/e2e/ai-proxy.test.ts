@@ -1,8 +1,8 @@
-import { request } from "node:http";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OPENAI_MOCK_KEY } from "../mocks/openai.ts";
 import { PROXY_KEY, startAiStack } from "./ai-stack.ts";
+import { post as postEarly } from "./webhook-stack.ts";
 
 // The official OpenAI client against the proxy in workerd, with every provider a local mock.
 let ai: Awaited<ReturnType<typeof startAiStack>>;
@@ -233,24 +233,12 @@ describe("bad input in OpenAI's error shape", () => {
   });
 
   test("a body over the limit is a 413, answered before it is read", async () => {
-    // fetch gives up when the server answers mid-upload, so read the early answer with node:http.
     const body = JSON.stringify({ ...ask("claude"), pad: "x".repeat(5 * 1024 * 1024) });
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${ai.worker.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          authorization: `Bearer ${PROXY_KEY}`,
-          "content-length": Buffer.byteLength(body),
-        },
-      });
-      req.on("response", (res) => resolve(res.statusCode!));
-      req.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code !== "EPIPE" && error.code !== "ECONNRESET") reject(error);
-      });
-      req.end(body);
+    const res = await postEarly(`${ai.worker.url}/v1/chat/completions`, body, {
+      "content-type": "application/json",
+      authorization: `Bearer ${PROXY_KEY}`,
     });
-    expect(status).toBe(413);
+    expect(res.status).toBe(413);
   });
 
   test("a caller cannot choose an upstream URL: a model name is only a model name", async () => {

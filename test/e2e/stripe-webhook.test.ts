@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import {
   STRIPE_SECRET,
   type WebhookStack,
+  post,
   sendStripe,
   signStripe,
   startWebhookStack,
@@ -237,10 +238,9 @@ describe("bad input never reaches the database and never echoes secrets", () => 
   });
 
   test("a wrong content type is refused with 415", async () => {
-    const res = await fetch(`${stack.worker.url}/webhooks/stripe`, {
-      method: "POST",
-      body: payload(),
-      headers: { "content-type": "text/plain", "stripe-signature": "t=1,v1=00" },
+    const res = await post(`${stack.worker.url}/webhooks/stripe`, payload(), {
+      "content-type": "text/plain",
+      "stripe-signature": "t=1,v1=00",
     });
     await expectRefused(res, 415, "unsupported_media_type");
   });

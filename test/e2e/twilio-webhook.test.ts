@@ -4,6 +4,7 @@ import {
   PUBLIC_BASE_URL,
   TWILIO_TOKEN,
   type WebhookStack,
+  post,
   sendTwilio,
   startWebhookStack,
 } from "./webhook-stack.ts";
@@ -155,10 +156,8 @@ describe("bad input", () => {
   });
 
   test("a wrong content type is refused with 415", async () => {
-    const res = await fetch(`${stack.worker.url}/webhooks/twilio/status`, {
-      method: "POST",
-      body: "MessageSid=SM1",
-      headers: { "content-type": "text/plain" },
+    const res = await post(`${stack.worker.url}/webhooks/twilio/status`, "MessageSid=SM1", {
+      "content-type": "text/plain",
     });
     expect(res.status).toBe(415);
   });

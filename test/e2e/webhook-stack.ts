@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import pg from "pg";
 import Stripe from "stripe";
 import twilio from "twilio";
@@ -66,6 +67,39 @@ export async function startWebhookStack(options: {
   };
 }
 
+/**
+ * POST through node:http. A server that refuses a request before reading all of it (413, 415)
+ * answers while the client is still sending; fetch then fails the whole call, node:http still
+ * hands over the answer, which is what a provider's HTTP client sees too.
+ */
+export function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: "POST",
+      headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+    });
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const answer = new Headers();
+        for (const [name, value] of Object.entries(res.headers))
+          if (typeof value === "string") answer.set(name, value);
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode!, headers: answer }));
+      });
+      res.on("error", reject);
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ECONNRESET") reject(error);
+    });
+    req.end(body);
+  });
+}
+
 const stripe = new Stripe("sk_test_e2e");
 let sequence = 0;
 
@@ -104,10 +138,9 @@ export async function sendStripe(
   options: { secret?: string; timestamp?: number; header?: string } = {},
 ): Promise<Response> {
   const header = options.header ?? (await signStripe(payload, options));
-  return fetch(`${worker.url}/webhooks/stripe`, {
-    method: "POST",
-    body: payload,
-    headers: { "content-type": "application/json", "stripe-signature": header },
+  return post(`${worker.url}/webhooks/stripe`, payload, {
+    "content-type": "application/json",
+    "stripe-signature": header,
   });
 }
 
@@ -123,13 +156,9 @@ export async function sendTwilio(
     `${PUBLIC_BASE_URL}${path}`,
     params,
   );
-  return fetch(`${worker.url}${path}`, {
-    method: "POST",
-    body: new URLSearchParams(params).toString(),
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-twilio-signature": signature,
-      ...options.headers,
-    },
+  return post(`${worker.url}${path}`, new URLSearchParams(params).toString(), {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-twilio-signature": signature,
+    ...options.headers,
   });
 }
