@@ -1,11 +1,14 @@
 import { Hono } from "hono";
 import type { Database } from "../../shared/clients/database.ts";
 import type { BaseVariables } from "../../shared/http/app.ts";
+import { AppError, isAppError } from "../../shared/http/errors.ts";
 import { readJson } from "../../shared/http/body.ts";
 import type { Logger } from "../../shared/http/logger.ts";
 import type { ConfiguredProvider } from "../../shared/providers/index.ts";
 import { parseSse } from "../../shared/providers/sse.ts";
+import type { UpstreamRequest } from "../../shared/providers/types.ts";
 import type { RateLimiter } from "../../shared/resilience/ratelimit/index.ts";
+import type { ChainTarget } from "./failover.ts";
 import { proxy } from "./proxy.ts";
 import { type Routes, resolveModel } from "./routes.ts";
 import { firstToken } from "./stream.ts";
@@ -60,7 +63,9 @@ export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
       "chat",
       body.model,
       (link, signal, context) => {
-        const upstream = link.provider.chat!.request(body, link.target.model, link.config);
+        const upstream = translate(link, () =>
+          link.provider.chat!.request(body, link.target.model, link.config),
+        );
         return call(upstream, signal, async (res) =>
           body.stream
             ? firstToken(
@@ -78,7 +83,9 @@ export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
     const body = embeddingsRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
     return proxy(c, depsFor(c.env ?? {}), "embeddings", body.model, (link, signal, context) =>
       call(
-        link.provider.embeddings!.request(body, link.target.model, link.config),
+        translate(link, () =>
+          link.provider.embeddings!.request(body, link.target.model, link.config),
+        ),
         signal,
         async (res) => link.provider.embeddings!.response(await res.json(), context),
       ),
@@ -89,13 +96,32 @@ export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
     const body = imagesRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
     return proxy(c, depsFor(c.env ?? {}), "images", body.model, (link, signal, context) =>
       call(
-        link.provider.images!.request(body, link.target.model, link.config),
+        translate(link, () => link.provider.images!.request(body, link.target.model, link.config)),
         signal,
         async (res) => link.provider.images!.response(await res.json(), context),
       ),
     );
   });
   return app;
+}
+
+/**
+ * Builds a provider's request. A translator that fails on input the checks let through is a
+ * request this provider cannot take (400, and the chain may try the next), never a network
+ * failure to retry or a mark against the provider's breaker.
+ */
+function translate(link: ChainTarget, build: () => UpstreamRequest): UpstreamRequest {
+  try {
+    return build();
+  } catch (error) {
+    if (isAppError(error)) throw error;
+    throw new AppError({
+      status: 400,
+      code: "invalid_request",
+      category: "validation",
+      message: `The request cannot be translated for ${link.target.provider}`,
+    });
+  }
 }
 
 /** One upstream call: its refusal as the Response, or `read` of its success (inside the attempt's time). */

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { Database } from "../../shared/clients/database.ts";
 import type { BaseVariables } from "../../shared/http/app.ts";
-import { mediaType, readBody, requireContentType } from "../../shared/http/body.ts";
+import { mediaType, parseJson, readBody, requireContentType } from "../../shared/http/body.ts";
 import { deferFor } from "../../shared/http/defer.ts";
 import { AppError } from "../../shared/http/errors.ts";
 import type { CircuitBreaker } from "../../shared/resilience/breaker/breaker.ts";
@@ -57,24 +57,18 @@ async function verifiedParams(c: TwilioContext, deps: TwilioWebhookDeps): Promis
 
 /** A JSON-bodied callback's fields, as the form parameters Twilio would otherwise send. */
 function jsonParams(body: Uint8Array): Record<string, string> {
-  try {
-    const value: unknown = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body),
-    );
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-      );
-    }
-  } catch {
-    // fall through to the error below
+  const value = parseJson(body);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AppError({
+      status: 400,
+      code: "invalid_json",
+      category: "validation",
+      message: "Request body is not a JSON object",
+    });
   }
-  throw new AppError({
-    status: 400,
-    code: "invalid_json",
-    category: "validation",
-    message: "Request body is not a JSON object",
-  });
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
 }
 
 function required(params: URLSearchParams, ...names: string[]): void {

@@ -62,18 +62,40 @@ export function requireContentType(request: Request, accepted: readonly string[]
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-/** Parses bytes as UTF-8 JSON, refusing malformed input with 400 `invalid_json`. */
-export function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(utf8.decode(bytes));
-  } catch {
-    throw new AppError({
-      status: 400,
-      code: "invalid_json",
-      category: "validation",
-      message: "Request body is not valid JSON",
-    });
+/**
+ * Nesting no request of ours comes near (Stripe events, OpenAI requests with tool schemas), and
+ * past which serialising or storing a value can exhaust a stack (JSON.stringify, PostgreSQL's
+ * jsonb): refused as bad input rather than failing later as a server error.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+function depthExceeds(value: unknown, limit: number): boolean {
+  // Iterative: a recursive walk would itself overflow on the inputs it guards against.
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
   }
+  return false;
+}
+
+const invalidJson = (message: string) =>
+  new AppError({ status: 400, code: "invalid_json", category: "validation", message });
+
+/** Parses bytes as UTF-8 JSON, refusing malformed or absurdly nested input with 400 `invalid_json`. */
+export function parseJson(bytes: Uint8Array): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw invalidJson("Request body is not valid JSON");
+  }
+  if (depthExceeds(value, MAX_JSON_DEPTH)) {
+    throw invalidJson(`Request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  return value;
 }
 
 /** `requireContentType(application/json)`, `readBody` and `parseJson` in one. */

@@ -14,7 +14,8 @@ function compile(path: string): RegExp {
           : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
     )
     .join("/");
-  return new RegExp(`^${source}/?$`);
+  // Exact, like Hono's strict routing: `/health/` is not `/health`, so it is a 404, not a 405.
+  return new RegExp(`^${source}$`);
 }
 
 /** Methods that have a handler for `path` (empty when nothing serves it), for 405 and `Allow`. */
