@@ -1,0 +1,500 @@
+import fc from "fast-check";
+import { ROUTES } from "../e2e/ai-stack.ts";
+import { type Body, bodies } from "./requests.ts";
+import {
+  field,
+  lengthSafeNumber,
+  nastyString,
+  oddNumber,
+  percentEncode,
+  tiered,
+  utf8,
+  wrongTypeWith,
+} from "./values.ts";
+
+// The ten endpoints, each with the bodies it is fuzzed with (every field it reads, valid or of
+// the wrong type), and how it is authenticated: proxy key, cron secret, Stripe or Twilio
+// signature. Each structured body is built for a "valid weight" `w` (how strongly each field
+// prefers a valid value), so `tiered` can ask for fully valid, one-field-wrong and loose bodies.
+
+export type Guard = "proxy-key" | "cron-secret" | "stripe" | "twilio" | "none";
+
+export interface Endpoint {
+  /** `POST /webhooks/stripe`: the test's name. */
+  name: string;
+  method: string;
+  path: string;
+  guard: Guard;
+  body: fc.Arbitrary<Body>;
+  /** The body limit the endpoint enforces (413 beyond it), if it reads a body. */
+  limit?: number;
+}
+
+// Ids are UUID-based so that a fresh run never mistakes two generated events for duplicates.
+const id = (prefix: string) => fc.uuid().map((u) => `${prefix}_${u.replaceAll("-", "")}`);
+const nowSec = () => Math.floor(Date.now() / 1000);
+// Unix seconds around now, and the edges of what PostgreSQL's timestamptz can hold.
+const unixTime = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: -86_400 * 30, max: 86_400 }).map((d) => nowSec() + d) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, 253402300799, 9224318015999, 2 ** 53 - 1) },
+);
+
+// ---------------------------------------------------------------------------------- Stripe
+
+const STRIPE_TYPES = [
+  "payment_intent.succeeded",
+  "payment_intent.payment_failed",
+  "payment_intent.canceled",
+  "payment_intent.processing",
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "charge.refunded",
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "invoice.paid",
+  "invoice.payment_failed",
+  "customer.created",
+  "v2.core.event_destination.ping",
+];
+const STATUSES = [
+  "succeeded",
+  "processing",
+  "canceled",
+  "failed",
+  "active",
+  "trialing",
+  "past_due",
+  "paused",
+  "unpaid",
+  "incomplete",
+  "incomplete_expired",
+  "paid",
+];
+
+/** A Stripe event around `data.object` with every field stripe_apply_event reads. */
+function stripeEvent(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const amount = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 10_000_000 }) }, oddNumber);
+  const ref = (prefix: string) => fc.oneof(id(prefix), fc.record({ id: f(id(prefix)) }));
+  const object = fc.record(
+    {
+      id: f(fc.oneof(id("pi"), id("sub"), id("in"), id("ch"))),
+      object: f(fc.constantFrom("payment_intent", "subscription", "invoice", "charge")),
+      amount: f(amount),
+      amount_total: f(amount),
+      amount_refunded: f(amount),
+      amount_paid: f(amount),
+      currency: f(fc.constantFrom("usd", "eur", "jpy")),
+      customer: f(ref("cus")),
+      status: f(fc.constantFrom(...STATUSES)),
+      payment_status: f(fc.constantFrom("paid", "unpaid", "no_payment_required")),
+      payment_intent: f(ref("pi")),
+      captured: f(fc.boolean()),
+      subscription: f(ref("sub")),
+      parent: f(fc.record({ subscription_details: f(fc.record({ subscription: f(ref("sub")) })) })),
+      current_period_end: f(unixTime),
+      cancel_at_period_end: f(fc.boolean()),
+      items: f(
+        fc.record({
+          data: f(
+            fc.array(fc.record({ current_period_end: f(unixTime), price: f(ref("price")) }), {
+              maxLength: 2,
+            }),
+          ),
+        }),
+      ),
+    },
+    { requiredKeys: ["id"] },
+  );
+  return fc.record(
+    {
+      id: f(id("evt")),
+      object: f(fc.constant("event")),
+      api_version: f(fc.constantFrom("2025-10-29.clover", "2024-06-20")),
+      created: f(unixTime),
+      // The endpoint is in test mode: mostly test events, some live ones (recorded, not applied).
+      livemode: f(fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, fc.constant(true))),
+      pending_webhooks: f(fc.nat({ max: 3 })),
+      request: f(fc.record({ id: f(fc.constant(null)), idempotency_key: f(nastyString) })),
+      type: f(fc.constantFrom(...STRIPE_TYPES)),
+      data: f(fc.record({ object: f(object) })),
+    },
+    { requiredKeys: ["id", "type", "created", "livemode", "data"] },
+  );
+}
+
+// ---------------------------------------------------------------------------------- Twilio
+
+const TWILIO_STATUSES = [
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "undelivered",
+  "failed",
+  "read",
+  "received",
+  "receiving",
+  "accepted",
+  "scheduled",
+  "canceled",
+  "partially_delivered",
+];
+
+/**
+ * The parameters Twilio sends (and the worker reads), as a record whose values are mostly
+ * well-formed strings; unknown names and repeated names come in {@link formBody}.
+ */
+function twilioParams(w: number) {
+  // A form value is always a string: "wrong" here is a string no Twilio would send.
+  const value = (valid: fc.Arbitrary<string>) =>
+    fc.oneof({ weight: w, arbitrary: valid }, { weight: 1, arbitrary: nastyString });
+  return fc.record(
+    {
+      MessageSid: value(fc.uuid().map((u) => `SM${u.replaceAll("-", "")}`)),
+      MessageStatus: value(fc.constantFrom(...TWILIO_STATUSES)),
+      SmsStatus: value(fc.constantFrom(...TWILIO_STATUSES)),
+      AccountSid: value(fc.constant("AC0123456789abcdef0123456789abcdef")),
+      From: value(fc.constantFrom("+15551230000", "whatsapp:+15551230000")),
+      To: value(fc.constant("+15559870000")),
+      Body: nastyString,
+      NumMedia: value(fc.constantFrom("0", "1", "10")),
+      ErrorCode: value(fc.constantFrom("", "30003", "30008")),
+      ApiVersion: fc.constant("2010-04-01"),
+    },
+    { requiredKeys: w > 100 ? ["MessageSid", "MessageStatus"] : [] },
+  );
+}
+
+/** Form encodings: standard, hand-written with odd escapes and `+`, unknown and repeated names. */
+const formBody = fc
+  .tuple(
+    fc.oneof({ weight: 2, arbitrary: twilioParams(1_000) }, twilioParams(5)),
+    fc.array(
+      fc.tuple(
+        fc.oneof(
+          fc.string({ maxLength: 10 }),
+          fc.constantFrom("MessageSid", "MessageStatus", "Body"),
+        ),
+        nastyString,
+      ),
+      { maxLength: 3 },
+    ),
+    fc.constantFrom("standard", "standard", "raw", "odd"),
+  )
+  .map(([known, extra, style]) => {
+    const pairs = [...Object.entries(known), ...extra];
+    if (style === "standard") return utf8(new URLSearchParams(pairs).toString());
+    const parts = pairs.map(([k, v]) =>
+      style === "raw" ? `${k}=${v}` : `${percentEncode(k)}=${percentEncode(v)}%ZZ+%`,
+    );
+    return utf8((style === "odd" ? "&&=&" : "") + parts.join("&"));
+  });
+
+/** The same callbacks as JSON (Twilio's JSON-bodied webhooks): any value of any type. */
+const twilioJson = (w: number) =>
+  fc
+    .tuple(
+      twilioParams(w),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 }),
+    )
+    .map(([known, extra]) => ({ ...extra, ...known }));
+
+const twilioBody = (limit: number): fc.Arbitrary<Body> =>
+  fc.oneof(
+    {
+      weight: 6,
+      arbitrary: formBody.map((bytes) => ({ bytes, natural: "application/x-www-form-urlencoded" })),
+    },
+    {
+      weight: 2,
+      // The generic shapes, sent as a form: the worker reads whatever they are as parameters.
+      arbitrary: bodies(twilioParams(5), limit, "application/x-www-form-urlencoded"),
+    },
+    { weight: 3, arbitrary: bodies(tiered(twilioJson), limit) },
+  );
+
+// ---------------------------------------------------------------------------------- /v1
+
+const ROUTE_NAMES = Object.keys(ROUTES);
+/** Models each endpoint can serve (its routes and direct `provider:model`s), then others. */
+const CHAT_MODELS = [
+  "chat-default",
+  "claude",
+  "gemini",
+  "openai:gpt-4o-mini",
+  "anthropic:claude-3-5-haiku-latest",
+  "gemini:gemini-2.5-flash",
+];
+const EMBEDDING_MODELS = [
+  "embed",
+  "embed-gemini",
+  "openai:text-embedding-3-small",
+  "gemini:gemini-embedding-001",
+];
+const IMAGE_MODELS = ["image", "openai:dall-e-3", "fal:fal-ai/flux/schnell"];
+const OTHER_MODELS = [
+  ...ROUTE_NAMES,
+  "openai:",
+  ":x",
+  "nobody:model",
+  "gpt-4o",
+  "__proto__",
+  "constructor",
+  "fal:",
+];
+
+const model = (w: number, served: string[]) =>
+  field(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...served) },
+      { weight: 1, arbitrary: fc.constantFrom(...OTHER_MODELS) },
+      { weight: 1, arbitrary: nastyString },
+    ),
+    w,
+  );
+
+const text = fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 30 }) }, nastyString);
+const number = (min: number, max: number) =>
+  fc.oneof(fc.double({ min, max, noNaN: true }), fc.integer({ min, max }));
+
+function chatRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const imageUrl = fc.constantFrom(
+    "https://example.com/cat.png",
+    "http://example.com/cat.png",
+    "data:image/png;base64,iVBORw0KGgo=",
+    "data:image/svg+xml;base64,PHN2Zz4=",
+    "data:image/png;base64,@@@",
+    "ftp://x",
+    "",
+  );
+  const part = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ type: f(fc.constant("text")), text: f(text) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        type: f(fc.constant("image_url")),
+        image_url: f(
+          fc.record({ url: f(imageUrl), detail: f(fc.constantFrom("auto", "low", "high")) }),
+        ),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        type: f(fc.constantFrom("input_audio", "file", "refusal")),
+        data: text,
+      }),
+    },
+  );
+  const toolCall = fc.record({
+    id: f(fc.constantFrom("call_1", "call_2")),
+    type: f(fc.constant("function")),
+    function: f(
+      fc.record({
+        name: f(fc.constantFrom("get_weather", "x")),
+        arguments: f(fc.constantFrom("{}", '{"location":"Paris"}', "", "[1]", "not json", "null")),
+      }),
+    ),
+  });
+  const content = f(
+    fc.oneof({ weight: 3, arbitrary: text }, fc.array(part, { maxLength: 3 }), fc.constant(null)),
+  );
+  // Conversations as clients send them: tool calls on assistant turns, results answering them.
+  const message = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({ role: f(fc.constantFrom("user", "system", "developer")), content }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record(
+        {
+          role: f(fc.constant("assistant")),
+          content,
+          tool_calls: f(fc.array(toolCall, { minLength: 1, maxLength: 2 })),
+        },
+        { requiredKeys: ["role"] },
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        role: f(fc.constant("tool")),
+        content,
+        tool_call_id: f(fc.constantFrom("call_1", "call_2", "nope")),
+      }),
+    },
+    {
+      // Roles the proxy refuses: only where requests are meant to be wrong.
+      weight: w > 100 ? 0 : 1,
+      arbitrary: fc.record({
+        role: f(fc.constantFrom("function", "User", "")),
+        content,
+        name: f(text),
+      }),
+    },
+  );
+  const tool = fc.record({
+    type: f(fc.constant("function")),
+    function: f(
+      fc.record(
+        {
+          name: f(fc.constantFrom("get_weather", "")),
+          description: f(text),
+          parameters: f(
+            fc.constant({ type: "object", properties: { location: { type: "string" } } }),
+          ),
+        },
+        { requiredKeys: ["name"] },
+      ),
+    ),
+  });
+  return fc.record(
+    {
+      model: model(w, CHAT_MODELS),
+      messages: f(fc.array(message, { minLength: 1, maxLength: 4 })),
+      temperature: f(number(0, 2)),
+      top_p: f(number(0, 1)),
+      max_tokens: f(fc.integer({ min: 1, max: 64 })),
+      max_completion_tokens: f(fc.integer({ min: 1, max: 64 })),
+      n: field(fc.integer({ min: 1, max: 3 }), w, wrongTypeWith(lengthSafeNumber)),
+      stream: f(fc.boolean()),
+      stream_options: f(fc.record({ include_usage: f(fc.boolean()) })),
+      tools: f(fc.array(tool, { maxLength: 2 })),
+      tool_choice: f(
+        fc.oneof(
+          fc.constantFrom("auto", "none", "required"),
+          fc.record({
+            type: f(fc.constant("function")),
+            function: f(fc.record({ name: f(fc.constant("get_weather")) })),
+          }),
+        ),
+      ),
+      parallel_tool_calls: f(fc.boolean()),
+      stop: f(fc.oneof(text, fc.array(text, { maxLength: 3 }))),
+      response_format: f(
+        fc.record({ type: f(fc.constantFrom("text", "json_object", "json_schema")) }),
+      ),
+      user: f(text),
+      seed: f(fc.integer()),
+      logprobs: f(fc.boolean()),
+      presence_penalty: f(number(-2, 2)),
+    },
+    { requiredKeys: ["model", "messages"] },
+  );
+}
+
+function embeddingsRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  return fc.record(
+    {
+      model: model(w, EMBEDDING_MODELS),
+      input: f(
+        fc.oneof(
+          text,
+          fc.array(text, { minLength: 1, maxLength: 4 }),
+          fc.array(fc.integer({ min: 0, max: 100_000 }), { maxLength: 8 }),
+          fc.array(fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 4 }), { maxLength: 3 }),
+        ),
+      ),
+      dimensions: field(fc.integer({ min: 1, max: 16 }), w, wrongTypeWith(lengthSafeNumber)),
+      encoding_format: f(fc.constantFrom("float", "base64")),
+      user: f(text),
+    },
+    { requiredKeys: ["model", "input"] },
+  );
+}
+
+function imagesRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  return fc.record(
+    {
+      model: model(w, IMAGE_MODELS),
+      prompt: f(text),
+      n: field(fc.integer({ min: 1, max: 4 }), w, wrongTypeWith(lengthSafeNumber)),
+      size: f(
+        fc.constantFrom("1024x1024", "512x512", "auto", "10x10", "99999x99999", "1024", "axb"),
+      ),
+      response_format: f(fc.constantFrom("url", "b64_json", "png")),
+      quality: f(fc.constantFrom("standard", "hd")),
+      style: f(fc.constantFrom("vivid", "natural")),
+      user: f(text),
+    },
+    { requiredKeys: ["model", "prompt"] },
+  );
+}
+
+/** Bodies nobody reads (GET endpoints): anything at all. */
+const anyBody = bodies(fc.jsonValue({ maxDepth: 2 }), 64 * 1024);
+
+const MiB = 1024 * 1024;
+
+export const ENDPOINTS: Endpoint[] = [
+  {
+    name: "POST /webhooks/stripe",
+    method: "POST",
+    path: "/webhooks/stripe",
+    guard: "stripe",
+    body: bodies(tiered(stripeEvent), MiB),
+    limit: MiB,
+  },
+  {
+    name: "POST /webhooks/twilio/messages",
+    method: "POST",
+    path: "/webhooks/twilio/messages",
+    guard: "twilio",
+    body: twilioBody(MiB),
+    limit: MiB,
+  },
+  {
+    name: "POST /webhooks/twilio/status",
+    method: "POST",
+    path: "/webhooks/twilio/status",
+    guard: "twilio",
+    body: twilioBody(MiB),
+    limit: MiB,
+  },
+  {
+    name: "POST /v1/chat/completions",
+    method: "POST",
+    path: "/v1/chat/completions",
+    guard: "proxy-key",
+    body: bodies(tiered(chatRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
+  { name: "GET /v1/models", method: "GET", path: "/v1/models", guard: "proxy-key", body: anyBody },
+  {
+    name: "POST /v1/embeddings",
+    method: "POST",
+    path: "/v1/embeddings",
+    guard: "proxy-key",
+    body: bodies(tiered(embeddingsRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
+  {
+    name: "POST /v1/images/generations",
+    method: "POST",
+    path: "/v1/images/generations",
+    guard: "proxy-key",
+    body: bodies(tiered(imagesRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
+  { name: "GET /health", method: "GET", path: "/health", guard: "none", body: anyBody },
+  {
+    name: "GET /health/breakers",
+    method: "GET",
+    path: "/health/breakers",
+    guard: "none",
+    body: anyBody,
+  },
+  {
+    name: "GET /health/cron",
+    method: "GET",
+    path: "/health/cron",
+    guard: "cron-secret",
+    body: anyBody,
+  },
+];
