@@ -13,6 +13,8 @@ export interface PostgrestGateway {
   /** The Supabase project URL to hand to `createClient` (it serves `${url}/rest/v1/rpc/*`). */
   url: string;
   port: number;
+  /** HTTP requests served so far: database round trips, as a function sees them. */
+  requestCount(): number;
   /** Stops accepting requests, lets those under way finish, then closes the database pool. */
   close(): Promise<void>;
 }
@@ -55,7 +57,11 @@ export async function startPostgrestGateway(
     [options.anonKey, "anon"],
   ]);
   const handler = createHandler(pool, keys);
-  const server = createServer((req, res) => void handler(req, res));
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    void handler(req, res);
+  });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -73,6 +79,7 @@ export async function startPostgrestGateway(
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    requestCount: () => requests,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
