@@ -3,46 +3,14 @@
 // states and a documented tie-break for events of the same second. Called through the real
 // supabase-js client and the local PostgREST gateway, over a fresh database.
 import { randomUUID } from "node:crypto";
-import { type SupabaseClient, createClient } from "@supabase/supabase-js";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import {
-  type PostgrestGateway,
-  startPostgrestGateway,
-} from "../../../dev/postgrest-gateway/index.ts";
-import { createDatabase, migrate } from "../../../dev/services/database.ts";
+import { describe, expect, test } from "vitest";
+import { useMigratedDatabase } from "./sql-database.ts";
 
-const SERVICE_ROLE_KEY = `service-${randomUUID()}`;
-const ANON_KEY = `anon-${randomUUID()}`;
-const CLIENT_OPTIONS = { auth: { persistSession: false, autoRefreshToken: false } };
 const T1 = 1_763_700_000;
 const T2 = T1 + 60;
 
-let databaseUrl: string;
-let gateway: PostgrestGateway;
-let service: SupabaseClient;
-let db: pg.Client;
-
-beforeAll(async () => {
-  databaseUrl = await createDatabase(
-    inject("postgresAdminUrl"),
-    `webhooks_sql_ordering_${randomUUID().slice(0, 8)}`,
-  );
-  await migrate(databaseUrl);
-  gateway = await startPostgrestGateway({
-    databaseUrl,
-    serviceRoleKey: SERVICE_ROLE_KEY,
-    anonKey: ANON_KEY,
-  });
-  service = createClient(gateway.url, SERVICE_ROLE_KEY, CLIENT_OPTIONS);
-  db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await db?.end();
-  await gateway?.close();
-});
+const sql = useMigratedDatabase("webhooks_sql_ordering");
 
 interface Applied {
   duplicate: boolean;
@@ -106,7 +74,7 @@ const charge = (paymentIntentId: string, amountRefunded: number): StripeObject =
 });
 
 async function apply(event: object): Promise<Applied> {
-  const { data, error, status } = await service.rpc("stripe_apply_event", {
+  const { data, error, status } = await sql.service.rpc("stripe_apply_event", {
     event,
     livemode: false,
   });
@@ -115,13 +83,13 @@ async function apply(event: object): Promise<Applied> {
 }
 
 async function row(table: "payments" | "subscriptions" | "invoices", id: string) {
-  return (await db.query(`select * from ${table} where id = $1`, [id])).rows[0] as
+  return (await sql.db.query(`select * from ${table} where id = $1`, [id])).rows[0] as
     Record<string, unknown> | undefined;
 }
 
 const outcomeOf = async (event: StripeEvent) =>
   (
-    await db.query(
+    await sql.db.query(
       "select outcome from webhook_events where provider = 'stripe' and event_id = $1",
       [event.id],
     )
@@ -498,7 +466,7 @@ describe("two different events for the same object in parallel", () => {
   // chosen order, then the row is released.
   async function waitForLockWaiters(count: number): Promise<void> {
     for (let i = 0; i < 200; i++) {
-      const { rows } = await db.query(
+      const { rows } = await sql.db.query(
         "select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'postgrest-gateway' and wait_event_type = 'Lock'",
       );
       if (rows[0].n >= count) return;
@@ -523,7 +491,7 @@ describe("two different events for the same object in parallel", () => {
         subscription(id, "active", "price_new"),
         T2,
       );
-      const holder = new pg.Client({ connectionString: databaseUrl });
+      const holder = new pg.Client({ connectionString: sql.databaseUrl });
       await holder.connect();
       try {
         await holder.query("begin");

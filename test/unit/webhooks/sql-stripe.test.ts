@@ -2,46 +2,12 @@
 // PostgREST gateway, against a fresh database of this run's PostgreSQL with every migration
 // applied. Effects, duplicates, modes, unknown types, malformed input and who may call it.
 import { randomUUID } from "node:crypto";
-import { type SupabaseClient, createClient } from "@supabase/supabase-js";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import {
-  type PostgrestGateway,
-  startPostgrestGateway,
-} from "../../../dev/postgrest-gateway/index.ts";
-import { createDatabase, migrate } from "../../../dev/services/database.ts";
+import { describe, expect, test } from "vitest";
+import { useMigratedDatabase } from "./sql-database.ts";
 
-const SERVICE_ROLE_KEY = `service-${randomUUID()}`;
-const ANON_KEY = `anon-${randomUUID()}`;
-const CLIENT_OPTIONS = { auth: { persistSession: false, autoRefreshToken: false } };
 const T0 = 1_763_700_000; // a Stripe `created` (Unix seconds)
 
-let gateway: PostgrestGateway;
-let service: SupabaseClient;
-let anon: SupabaseClient;
-let db: pg.Client;
-
-beforeAll(async () => {
-  const databaseUrl = await createDatabase(
-    inject("postgresAdminUrl"),
-    `webhooks_sql_stripe_${randomUUID().slice(0, 8)}`,
-  );
-  await migrate(databaseUrl);
-  gateway = await startPostgrestGateway({
-    databaseUrl,
-    serviceRoleKey: SERVICE_ROLE_KEY,
-    anonKey: ANON_KEY,
-  });
-  service = createClient(gateway.url, SERVICE_ROLE_KEY, CLIENT_OPTIONS);
-  anon = createClient(gateway.url, ANON_KEY, CLIENT_OPTIONS);
-  db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await db?.end();
-  await gateway?.close();
-});
+const sql = useMigratedDatabase("webhooks_sql_stripe");
 
 interface Applied {
   duplicate: boolean;
@@ -123,13 +89,13 @@ function invoice(id: string, status: string, extra: StripeObject = {}): StripeOb
 }
 
 async function apply(event: object, livemode = false): Promise<Applied> {
-  const { data, error, status } = await service.rpc("stripe_apply_event", { event, livemode });
+  const { data, error, status } = await sql.service.rpc("stripe_apply_event", { event, livemode });
   if (error) throw new Error(`stripe_apply_event answered ${status}: ${JSON.stringify(error)}`);
   return data as Applied;
 }
 
 async function rows(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-  return (await db.query(text, values)).rows;
+  return (await sql.db.query(text, values)).rows;
 }
 
 const eventRows = (eventId: string) =>
@@ -514,7 +480,7 @@ describe("malformed input", () => {
     async (_, change, message) => {
       const event: Record<string, unknown> = valid();
       change(event);
-      const { data, error, status } = await service.rpc("stripe_apply_event", {
+      const { data, error, status } = await sql.service.rpc("stripe_apply_event", {
         event,
         livemode: false,
       });
@@ -532,16 +498,16 @@ describe("malformed input", () => {
       { event: null, livemode: false },
       { event: valid(), livemode: null },
     ]) {
-      const { error, status } = await service.rpc("stripe_apply_event", args);
+      const { error, status } = await sql.service.rpc("stripe_apply_event", args);
       expect({ status, code: error?.code }).toEqual({ status: 400, code: "22023" });
     }
   });
 });
 
 describe("access", () => {
-  test("the anon key cannot call stripe_apply_event (401, 42501) and nothing is recorded", async () => {
+  test("the sql.anon key cannot call stripe_apply_event (401, 42501) and nothing is recorded", async () => {
     const event = stripeEvent("payment_intent.succeeded", paymentIntent(newId("pi"), "succeeded"));
-    const { data, error, status } = await anon.rpc("stripe_apply_event", {
+    const { data, error, status } = await sql.anon.rpc("stripe_apply_event", {
       event,
       livemode: false,
     });
@@ -551,8 +517,8 @@ describe("access", () => {
     expect(await eventRows(event.id)).toEqual([]);
   });
 
-  test("the anon key can read none of the tables written, invoices included", async () => {
-    const { rows: denied } = await db.query(`
+  test("the sql.anon key can read none of the tables written, invoices included", async () => {
+    const { rows: denied } = await sql.db.query(`
       select t from unnest(array['webhook_events', 'payments', 'subscriptions', 'invoices', 'sms_messages']) t
       where has_table_privilege('anon', 'public.' || t, 'select')
          or has_table_privilege('authenticated', 'public.' || t, 'select')`);

@@ -3,46 +3,12 @@
 // once per MessageSid, status callbacks once per (MessageSid, MessageStatus) and only forwards
 // by rank, unknown messages kept, malformed input refused, anon refused.
 import { randomUUID } from "node:crypto";
-import { type SupabaseClient, createClient } from "@supabase/supabase-js";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import {
-  type PostgrestGateway,
-  startPostgrestGateway,
-} from "../../../dev/postgrest-gateway/index.ts";
-import { createDatabase, migrate } from "../../../dev/services/database.ts";
+import { describe, expect, test } from "vitest";
+import { useMigratedDatabase } from "./sql-database.ts";
 
-const SERVICE_ROLE_KEY = `service-${randomUUID()}`;
-const ANON_KEY = `anon-${randomUUID()}`;
-const CLIENT_OPTIONS = { auth: { persistSession: false, autoRefreshToken: false } };
 const ACCOUNT_SID = "AC00000000000000000000000000000001";
 
-let gateway: PostgrestGateway;
-let service: SupabaseClient;
-let anon: SupabaseClient;
-let db: pg.Client;
-
-beforeAll(async () => {
-  const databaseUrl = await createDatabase(
-    inject("postgresAdminUrl"),
-    `webhooks_sql_twilio_${randomUUID().slice(0, 8)}`,
-  );
-  await migrate(databaseUrl);
-  gateway = await startPostgrestGateway({
-    databaseUrl,
-    serviceRoleKey: SERVICE_ROLE_KEY,
-    anonKey: ANON_KEY,
-  });
-  service = createClient(gateway.url, SERVICE_ROLE_KEY, CLIENT_OPTIONS);
-  anon = createClient(gateway.url, ANON_KEY, CLIENT_OPTIONS);
-  db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await db?.end();
-  await gateway?.close();
-});
+const sql = useMigratedDatabase("webhooks_sql_twilio");
 
 interface StatusApplied {
   duplicate: boolean;
@@ -81,7 +47,7 @@ const statusParams = (sid: string, status: string, extra: Record<string, string>
 });
 
 async function receive(message: object, token: string | null = randomUUID()) {
-  const { data, error, status } = await service.rpc("twilio_inbound_message", {
+  const { data, error, status } = await sql.service.rpc("twilio_inbound_message", {
     message,
     idempotency_token: token,
   });
@@ -90,7 +56,7 @@ async function receive(message: object, token: string | null = randomUUID()) {
 }
 
 async function callback(params: object, token: string | null = randomUUID()) {
-  const { data, error, status } = await service.rpc("twilio_status_callback", {
+  const { data, error, status } = await sql.service.rpc("twilio_status_callback", {
     callback: params,
     idempotency_token: token,
   });
@@ -99,12 +65,12 @@ async function callback(params: object, token: string | null = randomUUID()) {
 }
 
 const message = async (sid: string) =>
-  (await db.query("select * from sms_messages where message_sid = $1", [sid])).rows[0] as
+  (await sql.db.query("select * from sms_messages where message_sid = $1", [sid])).rows[0] as
     Record<string, unknown> | undefined;
 
 const events = async (prefix: string) =>
   (
-    await db.query(
+    await sql.db.query(
       "select event_id, event_type, outcome, idempotency_token, payload from webhook_events where provider = 'twilio' and event_id like $1 order by id",
       [`${prefix}%`],
     )
@@ -161,7 +127,7 @@ describe("inbound messages", () => {
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(await events(`message:${sid}`)).toMatchObject([{ idempotency_token: null }]);
     expect(
-      (await db.query("select 1 from sms_messages where message_sid = $1", [sid])).rowCount,
+      (await sql.db.query("select 1 from sms_messages where message_sid = $1", [sid])).rowCount,
     ).toBe(1);
   });
 
@@ -187,7 +153,7 @@ describe("inbound messages", () => {
 describe("status callbacks", () => {
   test("callbacks in order move an outbound message forward", async () => {
     const sid = newSid("SM");
-    await db.query(
+    await sql.db.query(
       "insert into sms_messages (message_sid, direction, status, status_rank, body) values ($1, 'outbound', 'queued', 1, 'hi')",
       [sid],
     );
@@ -309,7 +275,7 @@ describe("status callbacks", () => {
   });
 
   test("sms_status_rank defines the documented ranks", async () => {
-    const { rows } = await db.query(`
+    const { rows } = await sql.db.query(`
       select s as status, public.sms_status_rank(s) as rank from unnest(array[
         'accepted', 'scheduled', 'queued', 'receiving', 'sending', 'sent', 'delivered',
         'undelivered', 'failed', 'canceled', 'partially_delivered', 'received', 'read', 'novel'
@@ -341,7 +307,7 @@ describe("malformed input", () => {
     ["twilio_status_callback", "callback", { MessageStatus: "sent" }, /MessageSid/],
     ["twilio_status_callback", "callback", { MessageSid: "SMmissingstatus" }, /MessageStatus/],
   ])("%s with %s = %j is refused with 400 / 22023", async (fn, arg, value, text) => {
-    const { data, error, status } = await service.rpc(fn, {
+    const { data, error, status } = await sql.service.rpc(fn, {
       [arg]: value,
       idempotency_token: null,
     });
@@ -351,7 +317,7 @@ describe("malformed input", () => {
   });
 
   test("a refused status callback records nothing", async () => {
-    await service.rpc("twilio_status_callback", {
+    await sql.service.rpc("twilio_status_callback", {
       callback: { MessageSid: "SMnothingrecorded" },
       idempotency_token: null,
     });
@@ -367,16 +333,16 @@ describe("access", () => {
       "twilio_status_callback",
       { callback: statusParams("SManon1", "sent"), idempotency_token: null },
     ],
-  ])("the anon key cannot call %s (401, 42501)", async (fn, args) => {
-    const { data, error, status } = await anon.rpc(fn, args);
+  ])("the sql.anon key cannot call %s (401, 42501)", async (fn, args) => {
+    const { data, error, status } = await sql.anon.rpc(fn, args);
     expect(data).toBeNull();
     expect(status).toBe(401);
     expect(error?.code).toBe("42501");
     expect(await message("SManon1")).toBeUndefined();
   });
 
-  test("no function of this migration is executable by anon or authenticated", async () => {
-    const { rows } = await db.query(`
+  test("no function of this migration is executable by sql.anon or authenticated", async () => {
+    const { rows } = await sql.db.query(`
       select p.oid::regprocedure::text as fn, r as role
       from pg_proc p, unnest(array['anon', 'authenticated', 'public']) r
       where p.pronamespace = 'public'::regnamespace
@@ -386,7 +352,7 @@ describe("access", () => {
                            where a.grantee = 0 and a.privilege_type = 'EXECUTE')
               else has_function_privilege(r, p.oid, 'execute') end`);
     expect(rows).toEqual([]);
-    const { rows: granted } = await db.query(`
+    const { rows: granted } = await sql.db.query(`
       select count(*)::int as n from pg_proc p
       where p.pronamespace = 'public'::regnamespace
         and p.proname in ('stripe_apply_event', 'twilio_inbound_message', 'twilio_status_callback')
