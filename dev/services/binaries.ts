@@ -7,8 +7,7 @@ export class MissingServiceError extends Error {
 }
 
 const INSTALL_HINT =
-  "Install it with: sudo apt-get update && sudo apt-get install -y redis-server postgresql " +
-  "(or run `bash dev/install-services.sh`).";
+  "Install it with: sudo apt-get update && sudo apt-get install -y redis-server postgresql";
 
 function onPath(command: string): string | undefined {
   try {
