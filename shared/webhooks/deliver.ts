@@ -1,5 +1,5 @@
 import { AppError } from "../http/errors.ts";
-import type { CircuitBreaker } from "../resilience/breaker/breaker.ts";
+import type { CircuitBreaker, Permit } from "../resilience/breaker/breaker.ts";
 import { guard } from "../resilience/policy.ts";
 import { retry } from "../resilience/retry.ts";
 import type { ClaimStatus, WebhookClaims } from "./claims.ts";
@@ -45,7 +45,11 @@ export async function deliver<T extends { duplicate: boolean }>(
   key: string,
   apply: (signal: AbortSignal) => PromiseLike<RpcResponse<T>>,
 ): Promise<{ dedupe: Dedupe; result?: T }> {
-  const claim: ClaimStatus = await deps.claims.claim(key);
+  // The claim and the database breaker's gate leave in the same tick: one Redis round trip.
+  const [claim, permit]: [ClaimStatus, Permit | Error] = await Promise.all([
+    deps.claims.claim(key),
+    deps.breaker.acquire().catch((error: unknown) => error as Error),
+  ]);
   if (claim === "done") return { dedupe: "duplicate" };
   if (claim === "in_flight") {
     throw new AppError({
@@ -57,11 +61,16 @@ export async function deliver<T extends { duplicate: boolean }>(
     });
   }
   const release = () => claim === "claimed" && deps.defer(deps.claims.release(key));
+  if (permit instanceof Error) {
+    release();
+    throw unavailable();
+  }
   let response: RpcResponse<T>;
   try {
     ({ value: response } = await guard(
       {
         breaker: deps.breaker,
+        permit,
         retry: NO_RETRY,
         attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
         defer: deps.defer,
