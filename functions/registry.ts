@@ -54,8 +54,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: "stripe-webhook",
     paths: ["/webhooks/stripe"],
-    required: [...DATABASE, "STRIPE_WEBHOOK_SECRET", "STRIPE_MODE"],
-    optional: [...STATE, "STRIPE_TOLERANCE_SEC"],
+    required: [...DATABASE, "STRIPE_WEBHOOK_SECRET"],
+    optional: [...STATE, "STRIPE_MODE", "STRIPE_TOLERANCE_SEC"],
     smoke: { method: "POST", path: "/webhooks/stripe", status: 415 },
   },
   {

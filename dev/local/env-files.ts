@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { FUNCTIONS } from "../../functions/registry.ts";
 
 /** Parses dotenv text: `KEY=value`, optional `export `, quotes, `#` comments. */
 export function parseDotenv(text: string): Record<string, string> {
@@ -19,10 +20,13 @@ export function parseDotenv(text: string): Record<string, string> {
   return vars;
 }
 
-// The configuration variables of the contract (README, "Configuration"); nothing else of the
-// process environment reaches the worker.
-const CONFIG_VAR =
-  /^(UPSTASH_|SUPABASE_|STRIPE_|TWILIO_|OPENAI_|ANTHROPIC_|GEMINI_|FAL_|AI_|PROXY_|CRON_|PUBLIC_BASE_URL$|LOG_LEVEL$)/;
+/**
+ * Every variable some function declares in functions/registry.ts: a variable a new function
+ * declares reaches the worker with no other edit, and nothing else of the environment does.
+ */
+export const CONFIG_VARS: ReadonlySet<string> = new Set(
+  FUNCTIONS.flatMap((fn) => [...fn.required, ...fn.optional]),
+);
 
 /**
  * The worker's variables for `npm start`: `.env`, then `.dev.vars` over it, then the process
@@ -33,7 +37,7 @@ export function loadLocalVars(dir: string, processEnv: NodeJS.ProcessEnv): Recor
     existsSync(`${dir}/${name}`) ? parseDotenv(readFileSync(`${dir}/${name}`, "utf8")) : {};
   const merged: Record<string, string> = { ...fromFile(".env"), ...fromFile(".dev.vars") };
   for (const [name, value] of Object.entries(processEnv)) {
-    if (value !== undefined && CONFIG_VAR.test(name)) merged[name] = value;
+    if (value !== undefined && CONFIG_VARS.has(name)) merged[name] = value;
   }
-  return Object.fromEntries(Object.entries(merged).filter(([name]) => CONFIG_VAR.test(name)));
+  return Object.fromEntries(Object.entries(merged).filter(([name]) => CONFIG_VARS.has(name)));
 }

@@ -16,8 +16,11 @@ export interface StripeWebhookDeps {
   /** Every secret currently valid (several during a rotation). */
   secrets: string[];
   toleranceSec: number;
-  /** The mode this endpoint serves; events of the other mode are acknowledged with no effect. */
-  livemode: boolean;
+  /**
+   * The mode this endpoint serves; events of the other mode are acknowledged with no effect.
+   * Undefined: it serves both, and each event is applied in its own mode.
+   */
+  livemode: boolean | undefined;
   claims: WebhookClaims;
   db: Database;
   dbBreaker: CircuitBreaker;
@@ -83,7 +86,12 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
         { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c) },
         `stripe:${event.id}`,
         (signal) =>
-          deps.db.rpc("stripe_apply_event", { event, livemode: deps.livemode }).abortSignal(signal),
+          deps.db
+            .rpc("stripe_apply_event", {
+              event,
+              livemode: deps.livemode ?? event.livemode === true,
+            })
+            .abortSignal(signal),
       );
       dedupe = delivered.dedupe;
       outcome = (delivered.result as { outcome?: string } | undefined)?.outcome;
@@ -99,7 +107,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
         latencyMs: Date.now() - started,
       });
     }
-    if (outcome === "ignored" && event.livemode !== deps.livemode) {
+    if (outcome === "ignored" && deps.livemode !== undefined && event.livemode !== deps.livemode) {
       c.var.log.warn("stripe event of the other mode acknowledged without effect", {
         eventId: event.id,
       });

@@ -11,8 +11,8 @@ const schema = {
   ...upstashVars,
   ...logVars,
   STRIPE_WEBHOOK_SECRET: list(),
-  /** Required: guessing the mode would silently ignore every event of the other one. */
-  STRIPE_MODE: oneOf(["test", "live"]),
+  /** Unset: events of either mode are applied (as stripe-node does); set: the other mode's are not. */
+  STRIPE_MODE: oneOf(["test", "live"]).optional(),
   STRIPE_TOLERANCE_SEC: integer(1, 3600).default(300),
 };
 
@@ -23,7 +23,7 @@ export const stripeWebhookDeps = perEnv((source): StripeWebhookDeps => {
   return {
     secrets: env.STRIPE_WEBHOOK_SECRET,
     toleranceSec: env.STRIPE_TOLERANCE_SEC,
-    livemode: env.STRIPE_MODE === "live",
+    livemode: env.STRIPE_MODE === undefined ? undefined : env.STRIPE_MODE === "live",
     claims: claimsFor(state, env.STATE_KEY_PREFIX),
     db: createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY),
     dbBreaker: state.breaker("postgres", DATABASE_BREAKER),

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { expect, test } from "vitest";
 import { loadLocalVars, parseDotenv } from "../../dev/local/env-files.ts";
+import { FUNCTIONS } from "../../functions/registry.ts";
 
 test("dotenv text parses quotes, exports and comments", () => {
   const text = [
@@ -36,4 +37,12 @@ test("only configuration variables reach the worker", () => {
     STRIPE_WEBHOOK_SECRET: "whsec_1",
   });
   expect(vars).toEqual({ STRIPE_WEBHOOK_SECRET: "whsec_1" });
+});
+
+test("every variable a function declares in the registry reaches the worker", () => {
+  const dir = mkdtempSync(`${tmpdir()}/bw-env-`);
+  const declared = FUNCTIONS.flatMap((fn) => [...fn.required, ...fn.optional]);
+  const vars = loadLocalVars(dir, Object.fromEntries(declared.map((name) => [name, "set"])));
+  expect(Object.keys(vars).sort()).toEqual([...new Set(declared)].sort());
+  expect(vars.STATE_KEY_PREFIX).toBe("set");
 });
