@@ -2,6 +2,8 @@
 // embedded defaults for whatever is not configured. Dev tooling only: never deployed.
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FUNCTIONS } from "../functions/registry.ts";
+import { checkFunctions, describeCheck, documentedVariables } from "./local/check.ts";
 import { loadLocalVars } from "./local/env-files.ts";
 import { type LocalSupabase, startLocalSupabase } from "./local/supabase.ts";
 import { startLocalWorker } from "./local/worker.ts";
@@ -20,13 +22,19 @@ if (!vars.SUPABASE_URL) {
   vars.SUPABASE_URL = supabase.url;
   vars.SUPABASE_SERVICE_ROLE_KEY = supabase.serviceRoleKey;
   const migrations = supabase.applied.length ? `, applied ${supabase.applied.join(", ")}` : "";
+  const shared = supabase.shared ? ", shared with another npm start" : "";
   defaults.push(
-    `database: local PostgreSQL in ${relative(process.cwd(), dataDir) || "."}/postgres${migrations} (SUPABASE_URL not set)`,
+    `database: local PostgreSQL in ${relative(process.cwd(), dataDir) || "."}/postgres${shared}${migrations} (SUPABASE_URL not set)`,
   );
 }
 if (!vars.UPSTASH_REDIS_REST_URL) {
   defaults.push("state: in-isolate memory, one instance only (UPSTASH_REDIS_REST_URL not set)");
 }
+
+// Every function's configuration, validated as its first request would, before "listening".
+const checks = await checkFunctions(vars);
+const docs = documentedVariables(ROOT);
+const width = Math.max(...FUNCTIONS.map((fn) => fn.name.length));
 
 const worker = await startLocalWorker({ entry: "functions/worker.ts", bindings: vars, port }).catch(
   async (error: Error) => {
@@ -37,6 +45,8 @@ const worker = await startLocalWorker({ entry: "functions/worker.ts", bindings: 
 
 console.log(`Breakwater is listening on ${worker.url} (ready in ${Date.now() - started} ms)`);
 for (const line of defaults) console.log(`  default ${line}`);
+for (const check of checks)
+  console.log(`  ${check.name.padEnd(width)}  ${describeCheck(check, docs)}`);
 console.log(`Try: curl -s ${worker.url}/health`);
 
 let stopping = false;

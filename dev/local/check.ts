@@ -55,7 +55,11 @@ export function documentedVariables(
   const rows = new Map<string, { default: string; purpose: string }>();
   for (const line of readFileSync(`${root}/docs/configuration.md`, "utf8").split("\n")) {
     const cells = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|(.*)\|\s*$/.exec(line);
-    if (cells) rows.set(cells[1]!, { default: cells[2]!.trim(), purpose: cells[3]!.trim() });
+    if (cells)
+      rows.set(cells[1]!, {
+        default: cells[2]!.trim(),
+        purpose: cells[3]!.trim().replaceAll("`", ""),
+      });
   }
   return rows;
 }

@@ -31,7 +31,8 @@ export interface LocalWorkerOptions {
  * through Miniflare's API: no wrangler dev proxy in front, so local numbers are workerd's own.
  */
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
-  const outfile = `${ROOT}/.breakwater/build/${options.entry.replace(/[/.]/g, "_")}.js`;
+  // One bundle per port: two `npm start` building at once never read each other's half-written file.
+  const outfile = `${ROOT}/.breakwater/build/${options.entry.replace(/[/.]/g, "_")}_${options.port}.js`;
   await build({
     entryPoints: [`${ROOT}/${options.entry}`],
     outfile,

@@ -22,7 +22,8 @@ export interface PostgresOptions {
   durable?: boolean;
 }
 
-async function accepts(url: string): Promise<boolean> {
+/** Whether a PostgreSQL server answers a query at `url`. */
+export async function accepts(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
   try {
     await client.connect();
@@ -33,24 +34,29 @@ async function accepts(url: string): Promise<boolean> {
   }
 }
 
+/** Creates a cluster in `dataDir` unless one is there, owned by the user PostgreSQL runs as. */
+export function initCluster(dataDir: string): void {
+  const user = unprivilegedUser();
+  mkdirSync(dataDir, { recursive: true });
+  if (user) chownSync(dataDir, user.uid, user.gid);
+  if (existsSync(`${dataDir}/PG_VERSION`)) return;
+  try {
+    execFileSync(
+      `${postgresBinDir()}/initdb`,
+      ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"],
+      { stdio: "pipe", ...user },
+    );
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`initdb failed for ${dataDir}: ${stderr || (error as Error).message}`);
+  }
+}
+
 export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
   const postgresBin = postgresBinDir();
   const user = unprivilegedUser();
   const { dataDir } = options;
-  mkdirSync(dataDir, { recursive: true });
-  if (user) chownSync(dataDir, user.uid, user.gid);
-  if (!existsSync(`${dataDir}/PG_VERSION`)) {
-    try {
-      execFileSync(
-        `${postgresBin}/initdb`,
-        ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"],
-        { stdio: "pipe", ...user },
-      );
-    } catch (error) {
-      const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-      throw new Error(`initdb failed for ${dataDir}: ${stderr || (error as Error).message}`);
-    }
-  }
+  initCluster(dataDir);
   const port = options.port ?? (await freePort());
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const settings = options.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off"];
