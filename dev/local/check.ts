@@ -70,8 +70,9 @@ export function describeCheck(
   docs: ReadonlyMap<string, { purpose: string }>,
 ): string {
   if (check.problems.length === 0) return `ready`;
+  // The purpose's first sentence: one line per function.
   const lacking = check.missing.map(
-    (name) => `${name} (${docs.get(name)?.purpose ?? "undocumented"})`,
+    (name) => `${name} (${docs.get(name)?.purpose.split(/(?<=\.) /)[0] ?? "undocumented"})`,
   );
   const other = check.problems.filter(
     (p) => !check.missing.some((name) => p === `${name} is missing`),
