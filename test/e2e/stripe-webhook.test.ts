@@ -251,3 +251,38 @@ describe("bad input never reaches the database and never echoes secrets", () => 
     expect(res.headers.get("allow")).toBe("POST");
   });
 });
+
+describe("with only STRIPE_WEBHOOK_SECRET set (no STRIPE_MODE)", () => {
+  let modeless: WebhookStack;
+  beforeAll(async () => {
+    modeless = await startWebhookStack({
+      postgresAdminUrl: inject("postgresAdminUrl"),
+      upstash: inject("upstash"),
+      bindings: { STRIPE_MODE: "" },
+    });
+  }, 30_000);
+  afterAll(() => modeless.close());
+
+  test.each([false, true])(
+    "an event with livemode %s is applied once and its row records its mode",
+    async (livemode) => {
+      const pi = newId("pi");
+      const event = stripeEvent("payment_intent.succeeded", paymentIntent(pi, "succeeded"), {
+        livemode,
+      });
+      const first = await sendStripe(modeless.worker, JSON.stringify(event));
+      expect(first.status).toBe(200);
+      expect(await first.json()).toEqual({ received: true, duplicate: false });
+      const again = await sendStripe(modeless.worker, JSON.stringify(event));
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ received: true, duplicate: true });
+      const recorded = await modeless.db.query(
+        "select livemode, outcome from webhook_events where event_id = $1",
+        [event.id],
+      );
+      expect(recorded.rows).toEqual([{ livemode, outcome: "applied" }]);
+      const payments = await modeless.db.query("select status from payments where id = $1", [pi]);
+      expect(payments.rows).toEqual([{ status: "succeeded" }]);
+    },
+  );
+});
