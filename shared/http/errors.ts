@@ -1,4 +1,4 @@
-/** The error categories of the public contract (DESIGN.md, "Public HTTP contract"). */
+/** The error categories of the public contract (ARCHITECTURE.md, "Request flow"). */
 export type ErrorCategory =
   | "validation"
   | "authentication"

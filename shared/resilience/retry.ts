@@ -9,7 +9,7 @@ export interface Backoff {
   retries: number;
 }
 
-/** The presets of DESIGN.md ("Resilience semantics"), as data. */
+/** The retry presets of docs/resilience.md, as data. */
 export const RETRY_PRESETS = {
   quick: { initialDelayMs: 500, maxDelayMs: 5_000, retries: 2 },
   standard: { initialDelayMs: 1_000, maxDelayMs: 30_000, retries: 3 },

@@ -1,18 +1,12 @@
 // functions/registry.ts is the one list everything derives from: it must say what the code does.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { depsOf } from "../../dev/local/check.ts";
 import { EnvError } from "../../shared/env/schema.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import { SAMPLES } from "./samples.ts";
 
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
-
-/** `stripe-webhook` → the `stripeWebhookDeps` its deps.ts exports. */
-async function depsOf(name: string): Promise<(env: object) => unknown> {
-  const key = `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Deps`;
-  const module = (await import(`../../functions/${name}/deps.ts`)) as Record<string, unknown>;
-  return module[key] as (env: object) => unknown;
-}
 
 test("function names are unique, and path prefixes belong to one function each", () => {
   expect(new Set(FUNCTIONS.map((fn) => fn.name)).size).toBe(FUNCTIONS.length);

@@ -1,4 +1,4 @@
-/** How one circuit breaker trips, waits and recovers (DESIGN.md, "Resilience semantics"). */
+/** How one circuit breaker trips, waits and recovers (docs/resilience.md). */
 export interface BreakerConfig {
   /** Consecutive failures that open a closed breaker. */
   failureThreshold: number;

@@ -45,7 +45,7 @@ export interface RecordResult {
   stale: boolean;
 }
 
-/** Per-breaker statistics (DESIGN.md), over the rolling window. */
+/** Per-breaker statistics (GET /health/breakers, docs/resilience.md), over the rolling window. */
 export interface BreakerStats {
   name: string;
   state: BreakerState;

@@ -60,7 +60,7 @@ async function run<T>(
 }
 
 describe("presets and backoff", () => {
-  test("the presets are DESIGN.md's numbers", () => {
+  test("the presets are docs/resilience.md's numbers", () => {
     expect(RETRY_PRESETS).toEqual({
       quick: { initialDelayMs: 500, maxDelayMs: 5_000, retries: 2 },
       standard: { initialDelayMs: 1_000, maxDelayMs: 30_000, retries: 3 },
