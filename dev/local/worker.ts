@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -31,11 +31,13 @@ export interface LocalWorkerOptions {
  * through Miniflare's API: no wrangler dev proxy in front, so local numbers are workerd's own.
  */
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
-  // One bundle per port: two `npm start` building at once never read each other's half-written file.
-  const outfile = `${ROOT}/.breakwater/build/${options.entry.replace(/[/.]/g, "_")}_${options.port}.js`;
+  const outfile = `${ROOT}/.breakwater/build/${options.entry.replace(/[/.]/g, "_")}.js`;
+  // Built aside, then renamed into place (atomic): an `npm start` starting beside another never
+  // reads a half-written bundle.
+  const building = `${outfile}.${process.pid}-${options.port}`;
   await build({
     entryPoints: [`${ROOT}/${options.entry}`],
-    outfile,
+    outfile: building,
     bundle: true,
     format: "esm",
     target: "es2023",
@@ -44,6 +46,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     mainFields: ["module", "main"],
     logLevel: "error",
   });
+  renameSync(building, outfile);
   const host = options.host ?? "127.0.0.1";
   // Miniflare 5 takes a new options shape; the v4 one still says what we need most plainly.
   const mf = new Miniflare(
