@@ -41,8 +41,9 @@ export async function checkFunction(
   }
 }
 
-export function checkFunctions(vars: Record<string, string>, fns = FUNCTIONS) {
-  return Promise.all(fns.map((fn) => checkFunction(fn, vars)));
+/** Every function of the registry, checked against `vars`. */
+export function checkFunctions(vars: Record<string, string>): Promise<FunctionCheck[]> {
+  return Promise.all(FUNCTIONS.map((fn) => checkFunction(fn, vars)));
 }
 
 /**
