@@ -3,6 +3,10 @@ import { createAiProxyApp } from "./ai-proxy/app.ts";
 import { aiProxyDeps } from "./ai-proxy/deps.ts";
 import { createHealthApp } from "./health/app.ts";
 import { healthDeps } from "./health/deps.ts";
+import { createMessagingApp } from "./messaging/app.ts";
+import { messagingDeps } from "./messaging/deps.ts";
+import { createPaymentsApp } from "./payments/app.ts";
+import { paymentsDeps } from "./payments/deps.ts";
 import { createStripeWebhookApp } from "./stripe-webhook/app.ts";
 import { stripeWebhookDeps } from "./stripe-webhook/deps.ts";
 import { createTwilioWebhookApp } from "./twilio-webhook/app.ts";
@@ -18,6 +22,8 @@ export function createAllFunctionsApp(options: Partial<RootAppOptions> = {}) {
       createStripeWebhookApp(stripeWebhookDeps),
       createTwilioWebhookApp(twilioWebhookDeps),
       createAiProxyApp(aiProxyDeps),
+      createMessagingApp(messagingDeps),
+      createPaymentsApp(paymentsDeps),
     ],
   });
 }

@@ -29,6 +29,8 @@ const STATE = [
   "UPSTASH_LUA_KEY_LOCKING",
   "LOG_LEVEL",
 ];
+/** Callers of the outbound functions: service keys, and Supabase tokens (HS256 secret or JWKS). */
+const CALLERS = ["SERVICE_API_KEYS", "SUPABASE_JWT_SECRET"];
 /** AI providers: a provider with its key set is configured (base URLs override the vendor's). */
 const PROVIDERS = [
   "OPENAI_API_KEY",
@@ -81,5 +83,33 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       "AI_DEADLINE_MS",
     ],
     smoke: { method: "GET", path: "/v1/models", status: 401 },
+  },
+  {
+    name: "messaging",
+    paths: ["/messages", "/verify"],
+    required: [...DATABASE, "TWILIO_ACCOUNT_SID"],
+    // TWILIO_AUTH_TOKEN or TWILIO_API_KEY + TWILIO_API_SECRET; TWILIO_FROM or the service SID.
+    optional: [
+      ...STATE,
+      ...CALLERS,
+      "TWILIO_AUTH_TOKEN",
+      "TWILIO_API_KEY",
+      "TWILIO_API_SECRET",
+      "TWILIO_FROM",
+      "TWILIO_MESSAGING_SERVICE_SID",
+      "TWILIO_API_BASE_URL",
+      "TWILIO_TIMEOUT_MS",
+      "PUBLIC_BASE_URL",
+      "VERIFY_TTL_SEC",
+      "VERIFY_COUNTRIES",
+    ],
+    smoke: { method: "POST", path: "/verify/start", status: 401 },
+  },
+  {
+    name: "payments",
+    paths: ["/payments"],
+    required: [...DATABASE, "STRIPE_SECRET_KEY"],
+    optional: [...STATE, ...CALLERS, "STRIPE_API_BASE_URL", "STRIPE_TIMEOUT_MS"],
+    smoke: { method: "POST", path: "/payments/intents", status: 401 },
   },
 ];
