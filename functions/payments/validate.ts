@@ -28,20 +28,20 @@ function only(body: Body, fields: readonly string[]): void {
   }
 }
 
-function text(body: Body, name: string, max: number, pattern?: RegExp): string | undefined {
+/** An optional string field: 1 to `max` characters, in `format` (a pattern and how to say it). */
+function text(
+  body: Body,
+  name: string,
+  max: number,
+  format?: { pattern: RegExp; says: string },
+): string | undefined {
   const value = body[name];
   if (value === undefined) return undefined;
-  if (
-    typeof value !== "string" ||
-    value.length === 0 ||
-    value.length > max ||
-    (pattern && !pattern.test(value))
-  ) {
-    throw invalid(
-      name,
-      `\`${name}\` must be a string of 1 to ${max} characters${pattern ? " in the expected format" : ""}`,
-    );
+  if (typeof value !== "string" || value.length === 0 || value.length > max) {
+    throw invalid(name, `\`${name}\` must be a string of 1 to ${max} characters`);
   }
+  if (format && !format.pattern.test(value))
+    throw invalid(name, `\`${name}\` must be ${format.says}`);
   return value;
 }
 
@@ -70,10 +70,10 @@ function metadata(body: Body): Record<string, string> | undefined {
   return value as Record<string, string>;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const CUSTOMER = /^cus_[A-Za-z0-9]{1,250}$/;
-const PRICE = /^price_[A-Za-z0-9]{1,250}$/;
-const CURRENCY = /^[a-z]{3}$/;
+const EMAIL = { pattern: /^[^\s@]+@[^\s@]+$/, says: "an email address" };
+const CUSTOMER = { pattern: /^cus_\w+$/, says: "a Stripe customer id (cus_…)" };
+const PRICE = { pattern: /^price_\w+$/, says: "a Stripe price id (price_…)" };
+const CURRENCY = { pattern: /^[a-z]{3}$/, says: "a three-letter lowercase ISO currency code" };
 /** Stripe's largest amount (eight digits of minor units). */
 const MAX_AMOUNT = 99_999_999;
 
