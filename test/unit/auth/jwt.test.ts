@@ -1,7 +1,7 @@
 // Supabase access tokens verified with jose: HS256 against the project secret, RS256/ES256 against
 // the project's JWKS served on loopback; everything forged, expired, misaddressed or unsigned refused.
 import { createServer, type Server } from "node:http";
-import { type JWK, SignJWT, exportJWK, generateKeyPair } from "jose";
+import { type GenerateKeyPairResult, type JWK, SignJWT, exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createJwtVerifier } from "../../../shared/auth/jwt.ts";
 import { isAppError } from "../../../shared/http/errors.ts";
@@ -66,7 +66,7 @@ describe("RS256 and ES256 with the project's JWKS", () => {
   let server: Server;
   let jwksUrl: string;
   let fetches = 0;
-  const keys: Record<string, { privateKey: CryptoKey; jwk: JWK }> = {};
+  const keys: Record<string, { privateKey: GenerateKeyPairResult["privateKey"]; jwk: JWK }> = {};
 
   beforeAll(async () => {
     for (const [alg, kid] of [
@@ -75,7 +75,7 @@ describe("RS256 and ES256 with the project's JWKS", () => {
     ] as const) {
       const pair = await generateKeyPair(alg, { extractable: true });
       keys[alg] = {
-        privateKey: pair.privateKey as CryptoKey,
+        privateKey: pair.privateKey,
         jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" },
       };
     }
