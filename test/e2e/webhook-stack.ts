@@ -13,6 +13,8 @@ export const PUBLIC_BASE_URL = "https://hooks.example.com";
 
 export interface WebhookStack {
   worker: LocalWorker;
+  /** The worker's bindings, for a second instance of the same deployment. */
+  bindings: Record<string, string>;
   /** Reads the database the worker writes (a pool: it reconnects after a PostgreSQL restart). */
   db: pg.Pool;
   close(): Promise<void>;
@@ -37,27 +39,29 @@ export async function startWebhookStack(options: {
   };
   const gateway = await startPostgrestGateway({ databaseUrl, ...keys });
   const { upstash } = options;
+  const bindings = {
+    SUPABASE_URL: gateway.url,
+    SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
+    UPSTASH_REDIS_REST_URL: upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+    STATE_KEY_PREFIX: `e2e-${crypto.randomUUID()}:`,
+    STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
+    STRIPE_MODE: "test",
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    PUBLIC_BASE_URL,
+    LOG_LEVEL: "error",
+    ...options.bindings,
+  };
   const worker = await startLocalWorker({
     entry: "functions/worker.ts",
     port: await freePort(),
-    bindings: {
-      SUPABASE_URL: gateway.url,
-      SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
-      UPSTASH_REDIS_REST_URL: upstash.url,
-      UPSTASH_REDIS_REST_TOKEN: upstash.token,
-      STATE_KEY_PREFIX: `e2e-${crypto.randomUUID()}:`,
-      STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
-      STRIPE_MODE: "test",
-      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-      PUBLIC_BASE_URL,
-      LOG_LEVEL: "error",
-      ...options.bindings,
-    },
+    bindings,
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   db.on("error", () => {}); // idle connections die with a stopped PostgreSQL; the pool reconnects
   return {
     worker,
+    bindings,
     db,
     async close() {
       await db.end();
