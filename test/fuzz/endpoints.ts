@@ -12,12 +12,12 @@ import {
   wrongTypeWith,
 } from "./values.ts";
 
-// The ten endpoints, each with the bodies it is fuzzed with (every field it reads, valid or of
-// the wrong type), and how it is authenticated: proxy key, cron secret, Stripe or Twilio
-// signature. Each structured body is built for a "valid weight" `w` (how strongly each field
+// The sixteen endpoints, each with the bodies it is fuzzed with (every field it reads, valid or of
+// the wrong type), and how it is authenticated: proxy key, service key, cron secret, Stripe or
+// Twilio signature. Each structured body is built for a "valid weight" `w` (how strongly each field
 // prefers a valid value), so `tiered` can ask for fully valid, one-field-wrong and loose bodies.
 
-export type Guard = "proxy-key" | "cron-secret" | "stripe" | "twilio" | "none";
+export type Guard = "proxy-key" | "service-key" | "cron-secret" | "stripe" | "twilio" | "none";
 
 export interface Endpoint {
   /** `POST /webhooks/stripe`: the test's name. */
@@ -427,6 +427,97 @@ function imagesRequest(w: number) {
   );
 }
 
+// ---------------------------------------------------------------------------------- outbound
+
+/** Phones in and out of VERIFY_COUNTRIES, and not quite E.164. */
+const PHONES = [
+  "+15005550006",
+  "+12045550123",
+  "+447700900123",
+  "+8613812345678",
+  "15005550006",
+  "+1",
+];
+const phoneField = (w: number) =>
+  field(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...PHONES.slice(0, 4)) },
+      fc.constantFrom(...PHONES),
+    ),
+    w,
+  );
+/** Stripe-sized metadata mostly, sometimes over its limits. */
+const metadata = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.string({ maxLength: 20 }),
+      { maxKeys: 4 },
+    ),
+  },
+  fc.dictionary(
+    fc.string({ maxLength: 45 }),
+    fc.oneof(fc.string({ maxLength: 600 }), fc.integer()),
+    { maxKeys: 55 },
+  ),
+);
+
+const smsRequest = (w: number) =>
+  fc.record(
+    { to: phoneField(w), body: field(text, w) },
+    { requiredKeys: w > 100 ? ["to", "body"] : [] },
+  );
+const verifyStart = (w: number) =>
+  fc.record({ phone: phoneField(w) }, { requiredKeys: w > 100 ? ["phone"] : [] });
+const verifyCheck = (w: number) =>
+  fc.record(
+    { phone: phoneField(w), code: field(fc.stringMatching(/^\d{6}$/), w) },
+    { requiredKeys: w > 100 ? ["phone", "code"] : [] },
+  );
+const customerRequest = (w: number) =>
+  fc.record(
+    {
+      email: field(fc.constantFrom("ada@example.com", "x@y"), w),
+      name: field(text, w),
+      metadata: field(metadata, w),
+    },
+    { requiredKeys: w > 100 ? ["email"] : [] },
+  );
+const intentRequest = (w: number) =>
+  fc.record(
+    {
+      amount: field(fc.integer({ min: 1, max: 99_999_999 }), w),
+      currency: field(fc.constantFrom("usd", "eur", "jpy"), w),
+      customer: field(fc.constantFrom("cus_unknown", "cus_1"), w),
+      description: field(text, w),
+      metadata: field(metadata, w),
+    },
+    { requiredKeys: w > 100 ? ["amount", "currency"] : [] },
+  );
+const subscriptionRequest = (w: number) =>
+  fc.record(
+    {
+      customer: field(fc.constantFrom("cus_unknown", "cus_1"), w),
+      price: field(fc.constantFrom("price_basic_monthly", "price_unknown"), w),
+    },
+    { requiredKeys: w > 100 ? ["customer", "price"] : [] },
+  );
+
+/** The outbound endpoints: service key, JSON bodies of 16 KiB (messaging) or 64 KiB (payments). */
+const outbound = (
+  path: string,
+  body: (w: number) => fc.Arbitrary<unknown>,
+  limit: number,
+): Endpoint => ({
+  name: `POST ${path}`,
+  method: "POST",
+  path,
+  guard: "service-key",
+  body: bodies(tiered(body), limit),
+  limit,
+});
+
 /** Bodies nobody reads (GET endpoints): anything at all. */
 const anyBody = bodies(fc.jsonValue({ maxDepth: 2 }), 64 * 1024);
 
@@ -490,6 +581,12 @@ export const ENDPOINTS: Endpoint[] = [
     guard: "none",
     body: anyBody,
   },
+  outbound("/messages/sms", smsRequest, 16 * 1024),
+  outbound("/verify/start", verifyStart, 16 * 1024),
+  outbound("/verify/check", verifyCheck, 16 * 1024),
+  outbound("/payments/customers", customerRequest, 64 * 1024),
+  outbound("/payments/intents", intentRequest, 64 * 1024),
+  outbound("/payments/subscriptions", subscriptionRequest, 64 * 1024),
   {
     name: "GET /health/cron",
     method: "GET",

@@ -16,6 +16,8 @@ export interface FuzzTarget {
   /** Every configured secret, read from the bindings the worker was actually given. */
   secrets: Secret[];
   proxyKey: string;
+  /** The outbound functions' service key. */
+  serviceKey: string;
   cronSecret: string;
   /** The Stripe secrets in force (a rotation: both verify). */
   stripeSecrets: string[];
@@ -61,6 +63,7 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
     origin,
     secrets: secretsIn(bindings),
     proxyKey: list("PROXY_API_KEYS")[0] ?? PROXY_KEY,
+    serviceKey: list("SERVICE_API_KEYS")[0] ?? "",
     cronSecret: bindings.CRON_SECRET ?? FUZZ_CRON_SECRET,
     stripeSecrets: list("STRIPE_WEBHOOK_SECRET"),
     twilioTokens: [...list("TWILIO_AUTH_TOKEN"), ...list("TWILIO_AUTH_TOKEN_SECONDARY")],
@@ -68,7 +71,12 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
   };
   // The suite is only meaningful if it knows what it must never see.
   const collected = new Set(target.secrets.map((s) => s.value));
-  for (const required of [target.proxyKey, target.cronSecret, ...target.stripeSecrets]) {
+  for (const required of [
+    target.proxyKey,
+    target.serviceKey,
+    target.cronSecret,
+    ...target.stripeSecrets,
+  ]) {
     if (!collected.has(required)) throw new Error("a configured secret was not collected");
   }
   if (target.twilioTokens[0] !== TWILIO_TOKEN) throw new Error("unexpected Twilio token");
