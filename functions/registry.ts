@@ -82,4 +82,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     ],
     smoke: { method: "GET", path: "/v1/models", status: 401 },
   },
+  {
+    name: "events",
+    paths: ["/webhook-endpoints", "/events", "/webhooks/in"],
+    required: DATABASE,
+    optional: [
+      ...STATE,
+      "SERVICE_API_KEYS",
+      "CRON_SECRET",
+      "WEBHOOK_SOURCES",
+      "WEBHOOK_RETRY_SCHEDULE",
+      "WEBHOOK_TIMEOUT_MS",
+      "WEBHOOK_ALLOW_LOOPBACK",
+    ],
+    cron: { schedule: "* * * * *", path: "/events/cron" },
+    smoke: { method: "GET", path: "/events/cron", status: 401 },
+  },
 ];

@@ -34,4 +34,10 @@ export const SAMPLES: Readonly<Record<string, string>> = {
   AI_FIRST_TOKEN_TIMEOUT_MS: "15000",
   AI_STREAM_IDLE_TIMEOUT_MS: "30000",
   AI_DEADLINE_MS: "120000",
+  SERVICE_API_KEYS: "sample-service-key",
+  WEBHOOK_SOURCES:
+    '{"acme":{"scheme":"standard","secrets":["whsec_c2FtcGxl"]},"gh":{"scheme":"github","secrets":["sample-gh-secret"]}}',
+  WEBHOOK_RETRY_SCHEDULE: "5s,5m,30m,2h,5h,10h,10h",
+  WEBHOOK_TIMEOUT_MS: "15000",
+  WEBHOOK_ALLOW_LOOPBACK: "false",
 };
