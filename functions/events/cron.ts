@@ -5,11 +5,12 @@ import type { EventsDeps } from "./types.ts";
 export const CRON_BATCH = { maxCount: 200, perHost: 20 };
 
 /**
- * How long a claim keeps other runs off a delivery: the attempt's timeout plus time to record
- * it. A claimant that dies (an isolate recycled between the 202 and the first attempt) loses
+ * How long a claim keeps other runs off a delivery: the attempt's timeout, then as long again
+ * (at least 5 s) to record it. A claimant that dies (an isolate recycled between the 202 and the first attempt) loses
  * nothing: its lease runs out and the next run takes the delivery.
  */
-export const leaseMs = (deps: EventsDeps) => deps.delivery.timeoutMs + 10_000;
+export const leaseMs = (deps: EventsDeps) =>
+  deps.delivery.timeoutMs + Math.max(deps.delivery.timeoutMs, 5_000);
 
 /**
  * One scheduled run (Workers cron, Vercel Cron, pg_cron, or GET /events/cron by hand): claims
