@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import twilio from "twilio";
 import { PROXY_KEY } from "../e2e/ai-stack.ts";
 import { PUBLIC_BASE_URL, STRIPE_SECRET, TWILIO_TOKEN } from "../e2e/webhook-stack.ts";
+import { FUZZ_SOURCES } from "./events.ts";
 
 /** One credential the worker holds, and the binding it came from. */
 export interface Secret {
@@ -16,6 +17,8 @@ export interface FuzzTarget {
   /** Every configured secret, read from the bindings the worker was actually given. */
   secrets: Secret[];
   proxyKey: string;
+  /** A SERVICE_API_KEYS key (the events API). */
+  serviceKey: string;
   cronSecret: string;
   /** The Stripe secrets in force (a rotation: both verify). */
   stripeSecrets: string[];
@@ -38,6 +41,8 @@ export const FUZZ_BINDINGS: Record<string, string> = {
   STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${OLD_STRIPE_SECRET}`,
   TWILIO_AUTH_TOKEN_SECONDARY: SECONDARY_TWILIO_TOKEN,
   AI_REQUESTS_PER_MINUTE: "1000000",
+  SERVICE_API_KEYS: `svc-fuzz-${crypto.randomUUID()}`,
+  WEBHOOK_SOURCES: JSON.stringify(FUZZ_SOURCES),
 };
 
 // Binding names that hold credentials: *_SECRET, *_TOKEN, *_KEY(S), *_TOKEN_SECONDARY.
@@ -57,10 +62,15 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
       .split(",")
       .map((v) => v.trim())
       .filter(Boolean);
+  // WEBHOOK_SOURCES holds secrets too, inside its JSON.
+  const sources = Object.values(FUZZ_SOURCES).flatMap((source) =>
+    source.secrets.map((value) => ({ name: "WEBHOOK_SOURCES", value })),
+  );
   const target: FuzzTarget = {
     origin,
-    secrets: secretsIn(bindings),
+    secrets: [...secretsIn(bindings), ...sources],
     proxyKey: list("PROXY_API_KEYS")[0] ?? PROXY_KEY,
+    serviceKey: list("SERVICE_API_KEYS")[0]!,
     cronSecret: bindings.CRON_SECRET ?? FUZZ_CRON_SECRET,
     stripeSecrets: list("STRIPE_WEBHOOK_SECRET"),
     twilioTokens: [...list("TWILIO_AUTH_TOKEN"), ...list("TWILIO_AUTH_TOKEN_SECONDARY")],
@@ -68,7 +78,12 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
   };
   // The suite is only meaningful if it knows what it must never see.
   const collected = new Set(target.secrets.map((s) => s.value));
-  for (const required of [target.proxyKey, target.cronSecret, ...target.stripeSecrets]) {
+  for (const required of [
+    target.proxyKey,
+    target.serviceKey,
+    target.cronSecret,
+    ...target.stripeSecrets,
+  ]) {
     if (!collected.has(required)) throw new Error("a configured secret was not collected");
   }
   if (target.twilioTokens[0] !== TWILIO_TOKEN) throw new Error("unexpected Twilio token");
