@@ -12,15 +12,10 @@ import type { EventsDeps, EventsEnv } from "./types.ts";
  */
 export function createEventsApp(depsFor: (env: object) => EventsDeps) {
   const app = new Hono<EventsEnv>();
-  for (const path of [
-    "/webhook-endpoints",
-    "/webhook-endpoints/*",
-    "/events",
-    "/events/*",
-    "/webhooks/in/*",
-  ]) {
+  // `/x/*` covers `/x` too.
+  for (const path of ["/webhook-endpoints/*", "/events/*", "/webhooks/in/*"]) {
     app.use(path, async function eventsDeps(c, next) {
-      if (!c.var.deps) c.set("deps", depsFor(c.env ?? {}));
+      c.set("deps", depsFor(c.env ?? {}));
       await next();
     });
   }

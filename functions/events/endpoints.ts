@@ -66,8 +66,7 @@ function endpointInput(body: Record<string, unknown>, allowLoopback: boolean) {
  */
 export function endpointRoutes() {
   const app = new Hono<EventsEnv>();
-  app.use("/webhook-endpoints", requireServiceKey);
-  app.use("/webhook-endpoints/*", requireServiceKey);
+  app.use("/webhook-endpoints/*", requireServiceKey); // `/*` covers the bare path too
 
   app.post("/webhook-endpoints", async (c) => {
     const { deps } = c.var;
