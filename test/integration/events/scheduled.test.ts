@@ -1,3 +1,8 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, test } from "vitest";
 import { scheduled } from "../../../functions/events/scheduled.ts";
@@ -50,13 +55,8 @@ test("scheduled() makes the attempts that are due", async () => {
   expect(await attempts()).toBe(1);
 
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  const pending: Promise<unknown>[] = [];
-  const ctx = {
-    waitUntil: (p: Promise<unknown>) => void pending.push(p),
-    passThroughOnException() {},
-    props: {},
-  };
-  scheduled({ cron: "* * * * *", scheduledTime: Date.now(), noRetry() {} }, bindings, ctx);
-  await Promise.all(pending);
+  const ctx = createExecutionContext();
+  scheduled(createScheduledController(), bindings, ctx);
+  await waitOnExecutionContext(ctx);
   expect(await attempts()).toBe(2);
 });
