@@ -159,6 +159,23 @@ test("a redirect is not followed and counts as a failed attempt", async () => {
   expect(target.strays()).toEqual([]);
 });
 
+test("at most 64 KiB of an answer is read and kept", async () => {
+  const target = await receiver();
+  const type = uniqueType();
+  await endpointFor(target, [type]);
+  target.setMode("large");
+  const event = await publish(type);
+  await cronUntil(
+    stack,
+    async () => (await inspect(event.id)).deliveries[0]!.status === "delivered",
+  );
+  const { rows } = await stack.db.query(
+    "select length(a.response_body) as kept from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id where d.event_id = $1",
+    [event.id],
+  );
+  expect(rows).toEqual([{ kept: 64 * 1024 }]);
+});
+
 test("a receiver that hangs is given up on at the timeout, one that resets is a network error", async () => {
   const target = await receiver();
   const type = uniqueType();

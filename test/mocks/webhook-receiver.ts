@@ -15,7 +15,8 @@ export interface ReceivedWebhook {
 }
 
 /** What the receiver does instead of answering 200. */
-export type ReceiverMode = "ok" | "500" | "410" | "redirect" | "hang" | "reset";
+/** `large`: a 200 whose body is 100 KiB (more than a sender should keep). */
+export type ReceiverMode = "ok" | "large" | "500" | "410" | "redirect" | "hang" | "reset";
 
 export interface WebhookReceiver {
   /** Base URL, e.g. `http://127.0.0.2:40123`. */
@@ -44,6 +45,7 @@ export async function startWebhookReceiver(host = "127.0.0.1"): Promise<WebhookR
   const answer = (res: ServerResponse, current: ReceiverMode) => {
     if (current === "hang") return void hanging.add(res);
     if (current === "reset") return void res.socket?.destroy();
+    if (current === "large") return void res.writeHead(200).end("x".repeat(100 * 1024));
     if (current === "redirect") {
       res.writeHead(302, { location: "/elsewhere" }).end();
       return;
