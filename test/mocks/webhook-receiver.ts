@@ -68,7 +68,7 @@ export async function startWebhookReceiver(host = "127.0.0.1"): Promise<WebhookR
         body: Buffer.concat(chunks).toString("utf8"),
         at: Date.now(),
       };
-      if (call.path !== "/hook") {
+      if (call.path.split("?")[0] !== "/hook") {
         strays.push(call);
         return void res.writeHead(200).end();
       }
