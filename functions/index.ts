@@ -1,6 +1,8 @@
 import { createRootApp, type RootAppOptions } from "../shared/http/app.ts";
 import { createAiProxyApp } from "./ai-proxy/app.ts";
 import { aiProxyDeps } from "./ai-proxy/deps.ts";
+import { createEventsApp } from "./events/app.ts";
+import { eventsDeps } from "./events/deps.ts";
 import { createHealthApp } from "./health/app.ts";
 import { healthDeps } from "./health/deps.ts";
 import { createMessagingApp } from "./messaging/app.ts";
@@ -24,6 +26,7 @@ export function createAllFunctionsApp(options: Partial<RootAppOptions> = {}) {
       createAiProxyApp(aiProxyDeps),
       createMessagingApp(messagingDeps),
       createPaymentsApp(paymentsDeps),
+      createEventsApp(eventsDeps),
     ],
   });
 }

@@ -112,4 +112,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     optional: [...STATE, ...CALLERS, "STRIPE_API_BASE_URL", "STRIPE_TIMEOUT_MS"],
     smoke: { method: "POST", path: "/payments/intents", status: 401 },
   },
+  {
+    name: "events",
+    paths: ["/webhook-endpoints", "/events", "/webhooks/in"],
+    required: DATABASE,
+    optional: [
+      ...STATE,
+      "SERVICE_API_KEYS",
+      "CRON_SECRET",
+      "WEBHOOK_SOURCES",
+      "WEBHOOK_RETRY_SCHEDULE",
+      "WEBHOOK_TIMEOUT_MS",
+      "WEBHOOK_ALLOW_LOOPBACK",
+    ],
+    cron: { schedule: "* * * * *", path: "/events/cron" },
+    smoke: { method: "GET", path: "/events/cron", status: 401 },
+  },
 ];

@@ -58,7 +58,9 @@ describe("wrangler.toml", () => {
   test("the default worker runs every function, with health's cron and no compatibility flag", () => {
     const config = resolved();
     expect(config.main).toMatch(/functions\/worker\.ts$/);
-    expect(config.triggers.crons).toEqual(FUNCTIONS.flatMap((fn) => fn.cron?.schedule ?? []));
+    expect(config.triggers.crons).toEqual([
+      ...new Set(FUNCTIONS.flatMap((fn) => fn.cron?.schedule ?? [])),
+    ]);
     expect(config.compatibility_flags).toEqual([]);
   });
 

@@ -48,4 +48,9 @@ export const SAMPLES: Readonly<Record<string, string>> = {
   STRIPE_SECRET_KEY: "sk_test_sample",
   STRIPE_API_BASE_URL: "https://api.stripe.com",
   STRIPE_TIMEOUT_MS: "10000",
+  WEBHOOK_SOURCES:
+    '{"acme":{"scheme":"standard","secrets":["whsec_c2FtcGxl"]},"gh":{"scheme":"github","secrets":["sample-gh-secret"]}}',
+  WEBHOOK_RETRY_SCHEDULE: "5s,5m,30m,2h,5h,10h,10h",
+  WEBHOOK_TIMEOUT_MS: "15000",
+  WEBHOOK_ALLOW_LOOPBACK: "false",
 };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { getPath } from "hono/utils/url";
 import type { Endpoint, Guard } from "./endpoints.ts";
+import { INBOUND_FORMS, inboundHeaders } from "./events.ts";
 import type { WireRequest } from "./http.ts";
 import {
   type Body,
@@ -122,13 +123,19 @@ function signature(guard: Guard): fc.Arbitrary<Signature> {
       { minLength: 1, maxLength: 2 },
     )
     .map((values) => ({ kind: "lines" as const, values }));
-  if (guard !== "stripe" && guard !== "twilio") {
+  if (
+    guard === "proxy-key" ||
+    guard === "service-key" ||
+    guard === "cron-secret" ||
+    guard === "none"
+  ) {
     return fc.oneof(
       { weight: 6, arbitrary: fc.constant({ kind: "none" as const }) },
       { weight: 1, arbitrary: garbage },
     );
   }
-  const forms = guard === "stripe" ? STRIPE_FORMS : TWILIO_FORMS;
+  const forms =
+    guard === "stripe" ? STRIPE_FORMS : guard === "twilio" ? TWILIO_FORMS : INBOUND_FORMS;
   const valid = fc.record({
     kind: fc.constant("valid" as const),
     key: fc.oneof(
@@ -308,15 +315,23 @@ export async function prepare(
   const headers: [string, string][] = [];
   for (const value of typeLines) headers.push(["content-type", value]);
   const key =
-    endpoint.guard === "cron-secret"
-      ? target.cronSecret
-      : endpoint.guard === "service-key"
-        ? target.serviceKey
-        : target.proxyKey;
+    { "cron-secret": target.cronSecret, "service-key": target.serviceKey }[
+      endpoint.guard as string
+    ] ?? target.proxyKey;
   for (const value of authLines(c.auth, key)) headers.push(["authorization", value]);
-  const signatureHeader = endpoint.guard === "twilio" ? "x-twilio-signature" : "stripe-signature";
+  const signatureHeader =
+    { twilio: "x-twilio-signature", standard: "webhook-signature", github: "x-hub-signature-256" }[
+      endpoint.guard as string
+    ] ?? "stripe-signature";
   if (c.signature.kind === "lines") {
     for (const value of c.signature.values) headers.push([signatureHeader, value]);
+  } else if (
+    c.signature.kind === "valid" &&
+    (endpoint.guard === "standard" || endpoint.guard === "github")
+  ) {
+    const inbound = inboundHeaders(c.signature, endpoint.guard, body);
+    headers.push(...inbound.headers);
+    forbidden.push(...inbound.forbidden);
   } else if (c.signature.kind === "valid") {
     const lines =
       endpoint.guard === "stripe"

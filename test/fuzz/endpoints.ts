@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { ROUTES } from "../e2e/ai-stack.ts";
+import { EVENTS_ENDPOINTS } from "./events.ts";
 import { type Body, bodies } from "./requests.ts";
 import {
   field,
@@ -12,12 +13,21 @@ import {
   wrongTypeWith,
 } from "./values.ts";
 
-// The sixteen endpoints, each with the bodies it is fuzzed with (every field it reads, valid or of
-// the wrong type), and how it is authenticated: proxy key, service key, cron secret, Stripe or
-// Twilio signature. Each structured body is built for a "valid weight" `w` (how strongly each field
-// prefers a valid value), so `tiered` can ask for fully valid, one-field-wrong and loose bodies.
+// The endpoints (events' in events.ts), each with the bodies it is fuzzed with (every field it
+// reads, valid or of the wrong type), and how it is authenticated: proxy key, service key, cron
+// secret, or a Stripe, Twilio, Standard Webhooks or GitHub signature. Each structured body is built
+// for a "valid weight" `w` (how strongly each field prefers a valid value), so `tiered` can ask for
+// fully valid, one-field-wrong and loose bodies.
 
-export type Guard = "proxy-key" | "service-key" | "cron-secret" | "stripe" | "twilio" | "none";
+export type Guard =
+  | "proxy-key"
+  | "service-key"
+  | "cron-secret"
+  | "stripe"
+  | "twilio"
+  | "standard"
+  | "github"
+  | "none";
 
 export interface Endpoint {
   /** `POST /webhooks/stripe`: the test's name. */
@@ -594,4 +604,5 @@ export const ENDPOINTS: Endpoint[] = [
     guard: "cron-secret",
     body: anyBody,
   },
+  ...EVENTS_ENDPOINTS,
 ];

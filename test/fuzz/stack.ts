@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import twilio from "twilio";
 import { PROXY_KEY } from "../e2e/ai-stack.ts";
 import { PUBLIC_BASE_URL, STRIPE_SECRET, TWILIO_TOKEN } from "../e2e/webhook-stack.ts";
+import { FUZZ_SOURCES } from "./events.ts";
 
 /** One credential the worker holds, and the binding it came from. */
 export interface Secret {
@@ -16,7 +17,7 @@ export interface FuzzTarget {
   /** Every configured secret, read from the bindings the worker was actually given. */
   secrets: Secret[];
   proxyKey: string;
-  /** The outbound functions' service key. */
+  /** A SERVICE_API_KEYS key (the outbound functions and the events API). */
   serviceKey: string;
   cronSecret: string;
   /** The Stripe secrets in force (a rotation: both verify). */
@@ -40,6 +41,8 @@ export const FUZZ_BINDINGS: Record<string, string> = {
   STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${OLD_STRIPE_SECRET}`,
   TWILIO_AUTH_TOKEN_SECONDARY: SECONDARY_TWILIO_TOKEN,
   AI_REQUESTS_PER_MINUTE: "1000000",
+  SERVICE_API_KEYS: `svc-fuzz-${crypto.randomUUID()}`,
+  WEBHOOK_SOURCES: JSON.stringify(FUZZ_SOURCES),
 };
 
 // Binding names that hold credentials: *_SECRET, *_TOKEN, *_KEY(S), *_TOKEN_SECONDARY.
@@ -59,11 +62,15 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
       .split(",")
       .map((v) => v.trim())
       .filter(Boolean);
+  // WEBHOOK_SOURCES holds secrets too, inside its JSON.
+  const sources = Object.values(FUZZ_SOURCES).flatMap((source) =>
+    source.secrets.map((value) => ({ name: "WEBHOOK_SOURCES", value })),
+  );
   const target: FuzzTarget = {
     origin,
-    secrets: secretsIn(bindings),
+    secrets: [...secretsIn(bindings), ...sources],
     proxyKey: list("PROXY_API_KEYS")[0] ?? PROXY_KEY,
-    serviceKey: list("SERVICE_API_KEYS")[0] ?? "",
+    serviceKey: list("SERVICE_API_KEYS")[0]!,
     cronSecret: bindings.CRON_SECRET ?? FUZZ_CRON_SECRET,
     stripeSecrets: list("STRIPE_WEBHOOK_SECRET"),
     twilioTokens: [...list("TWILIO_AUTH_TOKEN"), ...list("TWILIO_AUTH_TOKEN_SECONDARY")],
