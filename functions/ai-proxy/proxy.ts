@@ -73,7 +73,7 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
     account(result.error.status, () => undefined);
     throw withHeaders(result.error, { "x-breakwater-attempts": String(result.attempts) });
   }
-  return respond(result.value, {
+  return respond(c, result.value, {
     headers: {
       ...rateLimitHeaders(rate),
       "x-breakwater-provider": `${served!.provider}:${served!.model}`,

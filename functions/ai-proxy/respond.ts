@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import type { Usage } from "../../shared/providers/types.ts";
 import { clientStream } from "./stream.ts";
 import type { Answer } from "./upstream.ts";
@@ -9,25 +10,27 @@ export interface RespondOptions {
   account(status: number, usage: () => Usage | undefined): void;
 }
 
-/** The client's Response for an answer: bytes as they came, a translated body, or a stream. */
-export function respond(answer: Answer, options: RespondOptions): Response {
+/**
+ * The client's Response for an answer: bytes as they came, a translated body, or a stream
+ * (through `c`, so the headers the middleware set, the request id's, go with it).
+ */
+export function respond(c: Context, answer: Answer, options: RespondOptions): Response {
   const { headers, account } = options;
   switch (answer.kind) {
     case "bytes":
       account(200, answer.usage);
-      return new Response(answer.body, { headers: { ...headers, ...JSON_HEADERS } });
+      return c.body(answer.body, 200, { ...headers, ...JSON_HEADERS });
     case "json":
       account(200, () => answer.body.usage);
-      return new Response(JSON.stringify(answer.body), {
-        headers: { ...headers, ...JSON_HEADERS },
-      });
+      return c.body(JSON.stringify(answer.body), 200, { ...headers, ...JSON_HEADERS });
     case "stream":
-      return new Response(
+      return c.body(
         clientStream(answer.started, {
           idleTimeoutMs: options.idleTimeoutMs,
           onEnd: (end) => account(end.complete ? 200 : 502, () => end.usage),
         }),
-        { headers: { ...headers, ...STREAM_HEADERS } },
+        200,
+        { ...headers, ...STREAM_HEADERS },
       );
   }
 }

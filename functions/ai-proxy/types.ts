@@ -1,6 +1,5 @@
 import type { Database } from "../../shared/clients/database.ts";
 import type { BaseVariables } from "../../shared/http/app.ts";
-import type { Logger } from "../../shared/http/logger.ts";
 import type { RateLimiter } from "../../shared/resilience/ratelimit/index.ts";
 import type { Capability } from "./endpoints.ts";
 import type { ChainTarget } from "./failover.ts";

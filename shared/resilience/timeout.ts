@@ -14,7 +14,7 @@ export class TimeoutError extends Error {
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
-    super(`Timed out after ${timeoutMs} ms`);
+    super(`timed out after ${timeoutMs} ms`);
     this.name = "TimeoutError";
     this.timeoutMs = timeoutMs;
   }
