@@ -6,7 +6,7 @@ import { freePort } from "../dev/services/ports.ts";
 import { OPENAI_MOCK_KEY } from "../test/mocks/openai.ts";
 import type { LoadProcess } from "./load/index.ts";
 import type { RequestSpec } from "./load/jobs.ts";
-import { type PathFigures, measurePaths, ratio } from "./measure.ts";
+import { type PathFigures, measurePaths, owed, ratio } from "./measure.ts";
 import type { Plan } from "./plan.ts";
 import type { RedisCommandsPerRequest } from "./round-trips.ts";
 import { type BenchStack, MODEL, PROXY_KEY } from "./stack.ts";
@@ -29,13 +29,6 @@ export function chatSpec(url: string, key: string, stream: boolean): RequestSpec
     }),
   };
 }
-
-/**
- * Redis commands a proxied request surely runs under load: its rate limit and breaker gate. The
- * count taken one request at a time also holds a breaker report per request, but under load an
- * isolate's held successes go to Redis together (shared/resilience/state.ts), so fewer run.
- */
-const owed = (counted: number) => counted / 2;
 
 /** workerd CPU per request of the proxy over the passthrough worker's: the billed cost. */
 const cpuRatio = (proxy: PathFigures, passthrough: PathFigures) =>

@@ -3,6 +3,7 @@
 // beside them with string searches; only the usage event and an error event are parsed.
 import { openAiError } from "../../shared/providers/openai/errors.ts";
 import type { Usage } from "../../shared/providers/types.ts";
+import { concatBytes } from "../../shared/webhooks/hmac.ts";
 import { DONE, type Relay } from "./stream.ts";
 
 const LF = 10;
@@ -17,13 +18,6 @@ function completeUpTo(bytes: Uint8Array): number {
       return i + 1;
   }
   return 0;
-}
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
 }
 
 /**
@@ -111,7 +105,7 @@ export function passthroughRelay(
         held = none;
         return last.length > 0 ? relay(last) : undefined;
       }
-      const bytes = held.length > 0 ? join(held, value) : value;
+      const bytes = held.length > 0 ? concatBytes(held, value) : value;
       const upTo = completeUpTo(bytes);
       if (upTo === bytes.length) {
         held = none;

@@ -61,6 +61,8 @@ export class CircuitBreaker {
   #openUntil = 0;
   /** Successes not yet in the store, by the generation they were admitted under. */
   readonly #successes = new Map<number, number>();
+  /** Marks the batch being held: only the report that started it flushes it on time. */
+  #batch: object | undefined;
 
   constructor(options: CircuitBreakerOptions) {
     this.name = options.name;
@@ -100,7 +102,8 @@ export class CircuitBreaker {
   /**
    * Reports a call's outcome (a call slower than `slowCallMs` counts as failed). Meant to run
    * after the response, through `waitUntil`; it never throws. With `successFlushMs`, a plain
-   * success is held and resolves once it has been flushed.
+   * success is held: the report that starts a batch resolves once the batch is in the store
+   * (with a gate, or alone when the time is up), the others at once.
    */
   async report(
     permit: Permit,
@@ -111,8 +114,11 @@ export class CircuitBreaker {
     const failed = !outcome.ok || slow;
     if (!failed && !permit.probe && this.#successFlushMs !== undefined) {
       this.#successes.set(permit.generation, (this.#successes.get(permit.generation) ?? 0) + 1);
+      if (this.#batch) return undefined;
+      const batch = (this.#batch = {});
       await new Promise((resolve) => setTimeout(resolve, this.#successFlushMs));
-      return this.#flush();
+      // Not yet carried by a gate: it goes alone, at most successFlushMs after it started.
+      return this.#batch === batch ? this.#flush() : undefined;
     }
     return this.#record(permit.generation, {
       failed,
@@ -125,6 +131,7 @@ export class CircuitBreaker {
     if (this.#successes.size === 0) return undefined;
     const held = [...this.#successes];
     this.#successes.clear();
+    this.#batch = undefined;
     const results = await Promise.all(
       held.map(([generation, calls]) => this.#record(generation, { failed: false, calls })),
     );

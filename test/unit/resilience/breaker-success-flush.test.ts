@@ -91,3 +91,14 @@ test("a half-open probe's success is reported at once: it is what closes the bre
   expect(await breaker.report(probe, OK)).toMatchObject({ transition: "closed" });
   expect(calls).toEqual(["record"]);
 });
+
+test("successes that keep coming make no flush of their own: each batch goes with the next gate", async () => {
+  const { breaker, calls } = setup();
+  for (let i = 0; i < 10; i++) {
+    void breaker.report(await breaker.acquire(), OK);
+    await vi.advanceTimersByTimeAsync(SUCCESS_FLUSH_MS / 2);
+  }
+  // One gate per call, each carrying the one success held before it; no timer flushed alone.
+  expect(calls.filter((call) => call === "gate")).toHaveLength(10);
+  expect(calls.filter((call) => call === "record")).toHaveLength(9);
+});
