@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { generalEnvelope, isOpenAiPath, openAiEnvelope } from "./envelope.ts";
@@ -7,7 +6,7 @@ import { EnvError } from "../env/schema.ts";
 import { AppError, type ErrorCategory, isAppError } from "./errors.ts";
 import { createLogger, type Logger, type LogLevel } from "./logger.ts";
 import { methodsAllowed } from "./methods.ts";
-import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.ts";
+import { requestId } from "./request-id.ts";
 
 /** What every handler can read from `c.var`. */
 export type BaseVariables = { requestId: string; log: Logger };
@@ -77,13 +76,7 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
     return log;
   };
   const app = new Hono<{ Variables: BaseVariables }>();
-  app.use(
-    requestId({
-      headerName: REQUEST_ID_HEADER,
-      limitLength: 128,
-      generator: (c) => requestIdFor(c.req.header(REQUEST_ID_HEADER)),
-    }),
-  );
+  app.use(requestId());
   app.use(async function accessLog(c, next) {
     const started = Date.now();
     c.set("log", loggerFor(c.env).child({ requestId: c.var.requestId }));
