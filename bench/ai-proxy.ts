@@ -6,7 +6,7 @@ import { freePort } from "../dev/services/ports.ts";
 import { OPENAI_MOCK_KEY } from "../test/mocks/openai.ts";
 import type { LoadProcess } from "./load/index.ts";
 import type { RequestSpec } from "./load/jobs.ts";
-import { type PathFigures, measurePaths, ratio } from "./measure.ts";
+import { type PathFigures, measurePaths, owed, ratio } from "./measure.ts";
 import type { Plan } from "./plan.ts";
 import type { RedisCommandsPerRequest } from "./round-trips.ts";
 import { type BenchStack, MODEL, PROXY_KEY } from "./stack.ts";
@@ -29,6 +29,10 @@ export function chatSpec(url: string, key: string, stream: boolean): RequestSpec
     }),
   };
 }
+
+/** workerd CPU per request of the proxy over the passthrough worker's: the billed cost. */
+const cpuRatio = (proxy: PathFigures, passthrough: PathFigures) =>
+  proxy.cpu_ms_per_request.workerd! / passthrough.cpu_ms_per_request.workerd!;
 
 function section(figures: Record<AiPath, PathFigures>) {
   return {
@@ -82,23 +86,41 @@ export async function benchAiProxy(
       probe: plan.chat,
       metric: "total",
       workers,
-      redisCommands: { proxy: commands.ai_proxy_nonstream!.run },
+      redisCommands: { proxy: owed(commands.ai_proxy_nonstream!.run) },
     });
     const ttft = await measurePaths(stack, load, plan, {
       specs: specs(true),
       probe: plan.stream,
       metric: "firstData",
       workers,
-      redisCommands: { proxy: commands.ai_proxy_stream!.run },
+      redisCommands: { proxy: owed(commands.ai_proxy_stream!.run) },
     });
     const nonstream = chat.figures;
     const stream = ttft.figures;
     return {
+      cpu_ratio_to_passthrough: {
+        json: {
+          memory: cpuRatio(nonstream.proxy_memory_state, nonstream.passthrough),
+          redis: cpuRatio(nonstream.proxy, nonstream.passthrough),
+        },
+        stream: {
+          memory: cpuRatio(stream.proxy_memory_state, stream.passthrough),
+          redis: cpuRatio(stream.proxy, stream.passthrough),
+        },
+      },
       overhead_p50_ms: nonstream.proxy.p50_ms - nonstream.direct.p50_ms,
       overhead_p99_ms: nonstream.proxy.p99_ms - nonstream.direct.p99_ms,
       overhead_over_passthrough_p50_ms: nonstream.proxy.p50_ms - nonstream.passthrough.p50_ms,
       overhead_over_passthrough_p99_ms: nonstream.proxy.p99_ms - nonstream.passthrough.p99_ms,
       redis_state_p50_ms: nonstream.proxy.p50_ms - nonstream.proxy_memory_state.p50_ms,
+      added_p50_ms: {
+        memory: nonstream.proxy_memory_state.p50_ms - nonstream.passthrough.p50_ms,
+        redis: nonstream.proxy.p50_ms - nonstream.passthrough.p50_ms,
+      },
+      ttft_over_passthrough_p50_ms: {
+        memory: stream.proxy_memory_state.p50_ms - stream.passthrough.p50_ms,
+        redis: stream.proxy.p50_ms - stream.passthrough.p50_ms,
+      },
       ttft_overhead_p50_ms: stream.proxy.p50_ms - stream.direct.p50_ms,
       ttft_overhead_p99_ms: stream.proxy.p99_ms - stream.direct.p99_ms,
       nonstream: section(nonstream),

@@ -3,7 +3,7 @@
 import type { LoadProcess } from "./load/index.ts";
 import type { RequestSpec } from "./load/jobs.ts";
 import { stripeEvent } from "./load/stripe.ts";
-import { expectStatus, measurePaths, settle } from "./measure.ts";
+import { expectStatus, measurePaths, owed, settle } from "./measure.ts";
 import type { Plan } from "./plan.ts";
 import type { RedisCommandsPerRequest } from "./round-trips.ts";
 import { type BenchStack, STRIPE_SECRET } from "./stack.ts";
@@ -44,7 +44,7 @@ export async function benchWebhooks(
     metric: "total",
     workers: { stripe_new: stack.worker, stripe_duplicate: stack.worker },
     redisCommands: {
-      stripe_new: commands.stripe_new!.run,
+      stripe_new: owed(commands.stripe_new!.run),
       stripe_duplicate: commands.stripe_duplicate!.run,
     },
   });

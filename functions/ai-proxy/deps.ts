@@ -11,13 +11,15 @@ import {
   url,
 } from "../../shared/env/schema.ts";
 import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
-import { createLogger } from "../../shared/http/logger.ts";
+import { BoundedMap } from "../../shared/bounded-map.ts";
 import { PROVIDERS, configuredProviders } from "../../shared/providers/index.ts";
 import { type RateLimiter, createRateLimiter } from "../../shared/resilience/ratelimit/index.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
-import type { AiProxyDeps } from "./app.ts";
+import type { Capability } from "./endpoints.ts";
+import type { ChainTarget } from "./failover.ts";
 import { createKeyStore } from "./keys.ts";
-import { type Routes, parseRoutes } from "./routes.ts";
+import { type Routes, parseRoutes, resolveModel } from "./routes.ts";
+import type { AiProxyDeps } from "./types.ts";
 
 const known = new Set(PROVIDERS.keys());
 
@@ -72,16 +74,31 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
     }
     return built;
   };
+  const providers = configuredProviders(source as Record<string, unknown>);
+  const routes = env.AI_ROUTES ?? {};
+  const configured = new Set(providers.keys());
+  // Resolved once per capability and model name: model names come from callers, hence the bound.
+  const chains = new BoundedMap<string, readonly ChainTarget[]>(1_000);
+  const resolve = (capability: Capability, model: string): readonly ChainTarget[] =>
+    resolveModel(model, routes, configured).flatMap((target) => {
+      const { provider, config } = providers.get(target.provider)!;
+      const transform = provider[capability];
+      // Named after the provider, like its health check, so the cron can half-open it early.
+      const breaker = state.breaker(target.provider);
+      return transform ? [{ target, provider, config, breaker, transform } as ChainTarget] : [];
+    });
   return {
-    providers: configuredProviders(source as Record<string, unknown>),
-    routes: env.AI_ROUTES ?? {},
+    models: Object.keys(routes).filter((name) => resolveModel(name, routes, configured).length > 0),
+    targets(capability, model) {
+      const key = `${capability} ${model}`;
+      let chain = chains.get(key);
+      if (!chain) chains.set(key, (chain = resolve(capability, model)));
+      return chain;
+    },
     authenticate: keys.authenticate,
     requestLimiter: (perMinute) => limiter("rpm", perMinute),
     tokenLimiter: (perMinute) => limiter("tpm", perMinute),
-    // Named after the provider, like its health check, so the cron can half-open it early.
-    breaker: (provider) => state.breaker(provider),
     db,
-    log: createLogger({ fn: "ai-proxy", level: env.LOG_LEVEL }),
     timeouts: {
       attemptMs: env.AI_ATTEMPT_TIMEOUT_MS,
       firstTokenMs: env.AI_FIRST_TOKEN_TIMEOUT_MS,

@@ -9,16 +9,18 @@ import {
 import { guard } from "../../shared/resilience/policy.ts";
 import { isRetryError, retry } from "../../shared/resilience/retry.ts";
 import { isTimeoutError } from "../../shared/resilience/timeout.ts";
+import type { Capabilities, Capability } from "./endpoints.ts";
 import type { Target } from "./routes.ts";
 
-/** One link of a fallback chain, ready to call. */
-export interface ChainTarget extends ConfiguredProvider {
+/** One link of a fallback chain, ready to call: its provider's transform for the capability. */
+export interface ChainTarget<C extends Capability = Capability> extends ConfiguredProvider {
   target: Target;
   breaker: CircuitBreaker;
+  transform: Capabilities[C];
 }
 
 export interface ChainOptions<T> {
-  targets: ChainTarget[];
+  targets: readonly ChainTarget[];
   /** The first target's permit, asked for in the same Redis round trip as the rate limit. */
   firstPermit: Permit | Error | undefined;
   attemptTimeoutMs: number;

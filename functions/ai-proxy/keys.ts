@@ -31,6 +31,14 @@ const unauthorized = (message: string) =>
 export function createKeyStore(options: KeyStoreOptions) {
   const envHashes = Promise.all(options.envKeys.map((key) => sha256Hex(utf8(key))));
   const cache = new BoundedMap<string, { key: CallerKey | null; until: number }>(10_000);
+  // Each presented key's hash, computed once per isolate rather than on every request. The
+  // isolate holds the key only as long as it is in use; the cache is bounded like the one above.
+  const hashes = new BoundedMap<string, Promise<string>>(10_000);
+  const hashOf = (token: string) => {
+    let hash = hashes.get(token);
+    if (!hash) hashes.set(token, (hash = sha256Hex(utf8(token))));
+    return hash;
+  };
 
   async function lookup(hash: string): Promise<CallerKey | null> {
     const { data, error } = await options.db.rpc("ai_key_lookup", { key_hash: hash });
@@ -59,7 +67,7 @@ export function createKeyStore(options: KeyStoreOptions) {
     async authenticate(authorization: string | undefined): Promise<CallerKey> {
       const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
       if (!token) throw unauthorized("Missing API key: send Authorization: Bearer <key>");
-      const hash = await sha256Hex(utf8(token));
+      const hash = await hashOf(token);
       if ((await envHashes).includes(hash)) {
         return {
           id: `env_${hash.slice(0, 12)}`,

@@ -1,123 +1,98 @@
 import type { Context } from "hono";
+import { readJson } from "../../shared/http/body.ts";
 import { deferFor } from "../../shared/http/defer.ts";
 import { AppError } from "../../shared/http/errors.ts";
-import type { ResponseContext, Usage } from "../../shared/providers/types.ts";
-import { rateLimitError, rateLimitHeaders } from "../../shared/resilience/ratelimit/index.ts";
-import type { AiProxyDeps, ProxyEnv } from "./app.ts";
-import { type ChainTarget, runChain } from "./failover.ts";
-import { resolveModel } from "./routes.ts";
-import { clientStream, type StartedStream } from "./stream.ts";
+import type { Usage } from "../../shared/providers/types.ts";
+import { rateLimitHeaders } from "../../shared/resilience/ratelimit/index.ts";
+import { admit } from "./admission.ts";
+import type { Endpoint } from "./endpoints.ts";
+import { runChain } from "./failover.ts";
+import { respond } from "./respond.ts";
+import type { AiProxyEnv } from "./types.ts";
+import { type Answer, callUpstream } from "./upstream.ts";
 import { recordUsage } from "./usage.ts";
 
-export type Kind = "chat" | "embeddings" | "images";
+/** Requests are JSON; an image prompt or a long conversation fits well under this. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-/** One attempt against one target: the upstream's refusal as its Response, or the translated value. */
-export type Attempt = (
-  link: ChainTarget,
-  signal: AbortSignal,
-  context: ResponseContext,
-) => Promise<unknown>;
+export interface ProxyOptions {
+  c: Context<AiProxyEnv>;
+  endpoint: Endpoint;
+}
 
-/** Authenticated, limited, routed, failed over, answered, accounted. */
-export async function proxy(
-  c: Context<ProxyEnv>,
-  deps: AiProxyDeps,
-  kind: Kind,
-  model: string,
-  attempt: Attempt,
-  stream?: { includeUsage: boolean },
-) {
+/**
+ * One proxied request, top to bottom: checked, routed, admitted (rate limit and first breaker
+ * in one Redis round trip), failed over along its chain, answered, and accounted after the
+ * response (one usage row).
+ */
+export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
   const started = Date.now();
-  const caller = c.var.caller;
-  const supported = new Set(
-    [...deps.providers].filter(([, p]) => p.provider[kind]).map(([name]) => name),
-  );
-  const targets: ChainTarget[] = resolveModel(model, deps.routes, supported).map((target) => ({
-    target,
-    ...deps.providers.get(target.provider)!,
-    breaker: deps.breaker(target.provider),
-  }));
-  if (targets.length === 0) {
-    throw new AppError({
-      status: 404,
-      code: "model_not_found",
-      category: "not_found",
-      param: "model",
-      message: `The model '${model}' does not exist or is not served here`,
-    });
-  }
-  const tokens = caller.tokensPerMinute ? deps.tokenLimiter(caller.tokensPerMinute) : undefined;
-  const overTokens = tokens?.blocked(caller.id);
-  if (overTokens) throw rateLimitError(overTokens);
-  // The rate limit and the first target's breaker gate leave in the same tick: one Redis round trip.
-  const [rate, firstPermit] = await Promise.all([
-    deps.requestLimiter(caller.requestsPerMinute).limit(caller.id),
-    targets[0]!.breaker.acquire().catch((error: unknown) => error as Error),
-  ]);
+  const { deps, caller, log } = c.var;
+  const body = endpoint.validate(await readJson(c.req.raw, MAX_BODY_BYTES));
+  const answer = endpoint.answer(body);
+  const targets = deps.targets(endpoint.capability, body.model);
+  if (targets.length === 0) throw modelNotFound(body.model);
+  const { rate, firstPermit } = await admit(deps, caller, targets[0]!);
   if (rate.error)
-    c.var.log.warn("rate limit decided without Redis", { source: rate.source, error: rate.error });
-  if (!rate.success) throw rateLimitError(rate);
+    log.warn("rate limit decided without Redis", { source: rate.source, error: rate.error });
 
   const defer = deferFor(c);
-  const context: ResponseContext = {
-    model,
-    id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
-    created: Math.floor(started / 1000),
-  };
-  const result = await runChain({
+  const result = await runChain<Answer>({
     targets,
     firstPermit,
-    attemptTimeoutMs: stream ? deps.timeouts.firstTokenMs : deps.timeouts.attemptMs,
+    attemptTimeoutMs: answer.stream ? deps.timeouts.firstTokenMs : deps.timeouts.attemptMs,
     deadline: started + deps.timeouts.deadlineMs,
     signal: c.req.raw.signal,
     defer,
-    attempt: (link, signal) => attempt(link, signal, context),
+    attempt: (link, signal) => callUpstream({ endpoint, body, answer, link, signal }),
   });
   const upstreamMs = Date.now() - started;
-  const record = (status: number, usage?: Usage | undefined) => {
-    const served = result.ok ? result.served.target : undefined;
+  const served = result.ok ? result.served.target : undefined;
+  // After the response: reading usage from passed-through bytes included.
+  const account = (status: number, usageOf: () => Usage | undefined) => {
     defer(
-      recordUsage(deps.db, c.var.log, {
-        requestId: c.var.requestId,
-        keyId: caller.id,
-        publicModel: model,
-        provider: served?.provider ?? null,
-        upstreamModel: served?.model ?? null,
-        usage,
-        latencyMs: Date.now() - started,
-        attempts: result.attempts,
-        status,
+      Promise.resolve().then(() => {
+        const usage = usageOf();
+        if (caller.tokensPerMinute && usage)
+          defer(deps.tokenLimiter(caller.tokensPerMinute).limit(caller.id, usage.total_tokens));
+        return recordUsage(deps.db, log, {
+          requestId: c.var.requestId,
+          keyId: caller.id,
+          publicModel: body.model,
+          provider: served?.provider ?? null,
+          upstreamModel: served?.model ?? null,
+          usage,
+          latencyMs: Date.now() - started,
+          attempts: result.attempts,
+          status,
+        });
       }),
     );
-    if (tokens && usage) defer(tokens.limit(caller.id, usage.total_tokens));
   };
   if (!result.ok) {
-    record(result.error.status);
+    account(result.error.status, () => undefined);
     throw withHeaders(result.error, { "x-breakwater-attempts": String(result.attempts) });
   }
-  const headers: Record<string, string> = {
-    ...rateLimitHeaders(rate),
-    "x-breakwater-provider": `${result.served.target.provider}:${result.served.target.model}`,
-    "x-breakwater-attempts": String(result.attempts),
-    "server-timing": `upstream;dur=${upstreamMs}, proxy;dur=${Date.now() - started - upstreamMs}`,
-  };
-  if (stream) {
-    const body = clientStream(result.value as StartedStream, {
-      includeUsage: stream.includeUsage,
-      idleTimeoutMs: deps.timeouts.idleMs,
-      onEnd: (end) => record(end.complete ? 200 : 502, end.usage),
-    });
-    return new Response(body, {
-      headers: {
-        ...headers,
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-      },
-    });
-  }
-  const value = result.value as { usage?: Usage | undefined };
-  record(200, value.usage);
-  return c.json(value, 200, headers);
+  return respond(c, result.value, {
+    headers: {
+      ...rateLimitHeaders(rate),
+      "x-breakwater-provider": `${served!.provider}:${served!.model}`,
+      "x-breakwater-attempts": String(result.attempts),
+      "server-timing": `upstream;dur=${upstreamMs}, proxy;dur=${Date.now() - started - upstreamMs}`,
+    },
+    idleTimeoutMs: deps.timeouts.idleMs,
+    account,
+  });
+}
+
+function modelNotFound(model: string): AppError {
+  return new AppError({
+    status: 404,
+    code: "model_not_found",
+    category: "not_found",
+    param: "model",
+    message: `The model '${model}' does not exist or is not served here`,
+  });
 }
 
 function withHeaders(error: AppError, headers: Record<string, string>): AppError {

@@ -1,11 +1,29 @@
 import { sseData } from "../../shared/providers/sse.ts";
 import type { ChatChunk, SseEvent, StreamTranslator, Usage } from "../../shared/providers/types.ts";
+import { idleTimer } from "../../shared/resilience/timeout.ts";
+
+/** The event that ends an OpenAI stream. */
+export const DONE = new TextEncoder().encode("data: [DONE]\n\n");
+
+/**
+ * An upstream stream as the client will see it, one upstream read at a time: passed through
+ * (passthrough.ts) or translated (below).
+ */
+export interface Relay {
+  /** The bytes the client gets for the next upstream piece (maybe none); undefined at the end. */
+  next(): Promise<Uint8Array[] | undefined>;
+  /** Whether an answer token has gone by: the point of no return for the fallback chain. */
+  started(): boolean;
+  /** At the upstream's end: what is still owed (`[DONE]` included), and whether it was whole. */
+  finish(): { tail: Uint8Array[]; complete: boolean; error?: string };
+  usage(): Usage | undefined;
+  cancel(reason: Error): void;
+}
 
 /** A stream that has produced its first token: what the attempt hands to the response. */
 export interface StartedStream {
-  events: ReadableStreamDefaultReader<SseEvent>;
-  translator: StreamTranslator;
-  first: ChatChunk[];
+  relay: Relay;
+  head: Uint8Array[];
 }
 
 export interface StreamEnd {
@@ -14,25 +32,48 @@ export interface StreamEnd {
   error?: string;
 }
 
-/**
- * Reads upstream events until the translator yields the first chunk: the point of no return
- * (before it, the chain may still fail over). An upstream that ends first fails the attempt.
- */
-export async function firstToken(
+/** OpenAI chunks from another provider's events; the usage chunk only for a caller who asked. */
+export function translatedRelay(
   events: ReadableStreamDefaultReader<SseEvent>,
-  translator: StreamTranslator,
-): Promise<StartedStream> {
-  for (;;) {
-    const { done, value } = await events.read();
-    // A TypeError, like fetch's own network failures: transient, so the chain moves on.
-    if (done) throw new TypeError("The upstream stream ended before its first token");
-    const first = translator.push(value);
-    if (first.length > 0) return { events, translator, first };
-  }
+  options: { translator: StreamTranslator; includeUsage: boolean },
+): Relay {
+  const { translator, includeUsage } = options;
+  const shown = (chunk: ChatChunk) => includeUsage || chunk.choices.length > 0;
+  let started = false;
+  const bytes = (chunks: ChatChunk[]) => chunks.filter(shown).map((chunk) => sseData(chunk));
+  return {
+    async next() {
+      const { done, value } = await events.read();
+      if (done) return undefined;
+      const chunks = translator.push(value);
+      if (chunks.length > 0) started = true;
+      return bytes(chunks);
+    },
+    started: () => started,
+    finish() {
+      const { chunks, complete, error } = translator.finish();
+      if (!complete) return { tail: [], complete, ...(error ? { error } : {}) };
+      return { tail: [...bytes(chunks), DONE], complete };
+    },
+    usage: () => translator.usage(),
+    cancel: (reason) => void events.cancel(reason).catch(() => {}),
+  };
 }
 
-const encoder = new TextEncoder();
-const DONE = encoder.encode("data: [DONE]\n\n");
+/**
+ * Reads until the first token (before it, the chain may still fail over). An upstream that ends
+ * first fails the attempt.
+ */
+export async function firstToken(relay: Relay): Promise<StartedStream> {
+  const head: Uint8Array[] = [];
+  while (!relay.started()) {
+    const bytes = await relay.next();
+    // A TypeError, like fetch's own network failures: transient, so the chain moves on.
+    if (!bytes) throw new TypeError("The upstream stream ended before its first token");
+    head.push(...bytes);
+  }
+  return { relay, head };
+}
 
 /** The SSE error event OpenAI's SDKs raise as an APIError: a broken stream never looks finished. */
 function errorEvent(message: string): Uint8Array {
@@ -42,71 +83,58 @@ function errorEvent(message: string): Uint8Array {
 }
 
 /**
- * The client's side of a started stream: OpenAI chunks, then `[DONE]` if the upstream finished,
- * or an error event if it broke, went quiet for `idleTimeoutMs`, or ended mid-answer. The usage
- * chunk is shown only to a client that asked for it (`stream_options.include_usage`).
+ * The client's side of a started stream: the relay's bytes, then `[DONE]` if the upstream
+ * finished, or an error event if it broke, went quiet for `idleTimeoutMs`, or ended mid-answer.
  */
 export function clientStream(
   started: StartedStream,
-  options: { includeUsage: boolean; idleTimeoutMs: number; onEnd: (end: StreamEnd) => void },
+  options: { idleTimeoutMs: number; onEnd: (end: StreamEnd) => void },
 ): ReadableStream<Uint8Array> {
-  const { events, translator } = started;
-  const shown = (chunk: ChatChunk) => options.includeUsage || chunk.choices.length > 0;
-  let pending = started.first.filter(shown).map((chunk) => sseData(chunk));
+  const { relay } = started;
+  let pending = started.head;
   let ended = false;
+  let idle: string | undefined;
+  const watch = idleTimer(options.idleTimeoutMs, () => {
+    idle = `The upstream sent nothing for ${options.idleTimeoutMs} ms`;
+    relay.cancel(new Error(idle));
+  });
   const end = (outcome: Omit<StreamEnd, "usage">) => {
     if (ended) return;
     ended = true;
-    options.onEnd({ ...outcome, usage: translator.usage() });
+    watch.stop();
+    options.onEnd({ ...outcome, usage: relay.usage() });
   };
-  const nextEvent = async () => {
-    let timeOut!: (error: Error) => void;
-    const idle = new Promise<never>((_, reject) => (timeOut = reject));
-    const timer = setTimeout(
-      () => timeOut(new Error(`The upstream sent nothing for ${options.idleTimeoutMs} ms`)),
-      options.idleTimeoutMs,
-    );
-    try {
-      return await Promise.race([events.read(), idle]);
-    } finally {
-      clearTimeout(timer);
-    }
+  const fail = (message: string) => {
+    pending = [errorEvent(message)];
+    end({ complete: false, error: message });
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       // Enqueue something (or close) on every pull, or a waiting reader would never be woken.
       while (pending.length === 0 && !ended) {
         try {
-          const { done, value } = await nextEvent();
-          if (!done) {
-            pending = translator
-              .push(value)
-              .filter(shown)
-              .map((chunk) => sseData(chunk));
-            continue;
-          }
-          const finish = translator.finish();
-          if (finish.complete) {
-            pending = [...finish.chunks.filter(shown).map((chunk) => sseData(chunk)), DONE];
-            end({ complete: true });
-          } else {
-            const message = finish.error ?? "The upstream stream ended mid-answer";
-            pending = [errorEvent(message)];
-            end({ complete: false, error: message });
+          const bytes = await relay.next();
+          watch.touch();
+          if (idle) fail(idle);
+          else if (bytes) pending = bytes;
+          else {
+            const finish = relay.finish();
+            if (finish.complete) {
+              pending = finish.tail;
+              end({ complete: true });
+            } else fail(finish.error ?? "The upstream stream ended mid-answer");
           }
         } catch (error) {
-          const message = error instanceof Error ? error.message : "The upstream stream broke";
-          pending = [errorEvent(message)];
-          void events.cancel().catch(() => {});
-          end({ complete: false, error: message });
+          relay.cancel(error instanceof Error ? error : new Error("The upstream stream broke"));
+          fail(idle ?? (error instanceof Error ? error.message : "The upstream stream broke"));
         }
       }
-      const next = pending.shift();
-      if (next) controller.enqueue(next);
-      if (pending.length === 0 && ended) controller.close();
+      for (const bytes of pending) controller.enqueue(bytes);
+      pending = [];
+      if (ended) controller.close();
     },
     cancel() {
-      void events.cancel().catch(() => {});
+      relay.cancel(new Error("client disconnected"));
       end({ complete: false, error: "client disconnected" });
     },
   });

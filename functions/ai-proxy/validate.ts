@@ -40,31 +40,6 @@ function model(body: Record<string, unknown>): void {
   }
 }
 
-function contentPart(part: unknown, param: string): void {
-  const p = part as { type?: unknown; text?: unknown; image_url?: { url?: unknown } } | null;
-  const valid =
-    typeof p === "object" &&
-    p !== null &&
-    ((p.type === "text" && typeof p.text === "string") ||
-      (p.type === "image_url" && typeof p.image_url?.url === "string"));
-  if (!valid) throw invalid(param, `${param} must be a text part or an image_url part with a url`);
-}
-
-function toolCalls(calls: unknown, param: string): void {
-  const valid =
-    Array.isArray(calls) &&
-    calls.every(
-      (call: { id?: unknown; function?: { name?: unknown; arguments?: unknown } } | null) =>
-        typeof call === "object" &&
-        call !== null &&
-        typeof call.id === "string" &&
-        typeof call.function?.name === "string" &&
-        typeof call.function?.arguments === "string",
-    );
-  if (!valid)
-    throw invalid(param, `${param} must be an array of {id, type, function: {name, arguments}}`);
-}
-
 /** The shape checks of a chat completion request that OpenAI itself would refuse with a 400. */
 export function chatRequest(raw: unknown): ChatRequest {
   const body = object(raw);

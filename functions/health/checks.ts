@@ -1,3 +1,5 @@
+import { type TimeoutPolicy, timeout } from "../../shared/resilience/timeout.ts";
+
 /** One dependency probed by GET /health. The list is data: later capabilities append to it. */
 export interface HealthCheck {
   name: string;
@@ -16,25 +18,15 @@ export interface CheckResult {
 
 export type HealthStatus = "healthy" | "degraded" | "unhealthy";
 
-async function runOne(check: HealthCheck, timeoutMs: number): Promise<CheckResult> {
+async function runOne(check: HealthCheck, limit: TimeoutPolicy): Promise<CheckResult> {
   const started = Date.now();
-  const controller = new AbortController();
-  let timeOut!: (error: Error) => void;
-  const timedOut = new Promise<never>((_, reject) => (timeOut = reject));
-  const timer = setTimeout(() => {
-    const error = new Error(`timed out after ${timeoutMs} ms`);
-    controller.abort(error);
-    timeOut(error);
-  }, timeoutMs);
   try {
-    // The race stops waiting even for a check that ignores its signal.
-    const note = await Promise.race([check.run(controller.signal), timedOut]);
+    // The policy stops waiting even for a check that ignores its signal.
+    const note = await limit.execute((signal) => check.run(signal));
     return { healthy: true, latencyMs: Date.now() - started, ...(note ? { note } : {}) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { healthy: false, latencyMs: Date.now() - started, error: message };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -43,7 +35,8 @@ export async function runChecks(
   checks: HealthCheck[],
   timeoutMs: number,
 ): Promise<{ status: HealthStatus; checks: Record<string, CheckResult> }> {
-  const results = await Promise.all(checks.map((check) => runOne(check, timeoutMs)));
+  const limit = timeout(timeoutMs);
+  const results = await Promise.all(checks.map((check) => runOne(check, limit)));
   const byName = Object.fromEntries(checks.map((check, i) => [check.name, results[i]!]));
   const failed = checks.filter((_, i) => !results[i]!.healthy);
   const status: HealthStatus =

@@ -1,4 +1,4 @@
-import type { HealthDeps } from "./app.ts";
+import type { HealthDeps } from "./types.ts";
 import { healthReport } from "./report.ts";
 
 /** A breaker open this long in one outage (re-opens included) gets an alert-level log line. */

@@ -5,7 +5,7 @@ import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../share
 import { createLogger } from "../../shared/http/logger.ts";
 import { configuredProviders } from "../../shared/providers/index.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
-import type { HealthDeps } from "./app.ts";
+import type { HealthDeps } from "./types.ts";
 import type { HealthCheck } from "./checks.ts";
 
 // Upstash's variables are read by the shared resilience state; checked here too, so one error

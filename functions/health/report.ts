@@ -1,6 +1,6 @@
 import type { BreakerStats } from "../../shared/resilience/breaker/store.ts";
 import { type CheckResult, type HealthStatus, runChecks } from "./checks.ts";
-import type { HealthDeps } from "./app.ts";
+import type { HealthDeps } from "./types.ts";
 
 export interface HealthReport {
   status: HealthStatus;

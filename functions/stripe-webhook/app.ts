@@ -1,30 +1,14 @@
 import { Hono } from "hono";
-import type { BaseVariables } from "../../shared/http/app.ts";
 import { parseJson, readBody, requireContentType } from "../../shared/http/body.ts";
 import { deferFor } from "../../shared/http/defer.ts";
+import { withDeps } from "../../shared/http/deps.ts";
 import { AppError } from "../../shared/http/errors.ts";
-import type { CircuitBreaker } from "../../shared/resilience/breaker/breaker.ts";
-import type { Database } from "../../shared/clients/database.ts";
-import type { WebhookClaims } from "../../shared/webhooks/claims.ts";
 import { deliver, type Dedupe } from "../../shared/webhooks/deliver.ts";
 import { verifyStripeSignature } from "../../shared/webhooks/stripe-signature.ts";
+import type { StripeWebhookDeps, StripeWebhookEnv } from "./types.ts";
 
 /** Stripe's events are far smaller; anything larger is refused before it is buffered whole. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-export interface StripeWebhookDeps {
-  /** Every secret currently valid (several during a rotation). */
-  secrets: string[];
-  toleranceSec: number;
-  /**
-   * The mode this endpoint serves; events of the other mode are acknowledged with no effect.
-   * Undefined: it serves both, and each event is applied in its own mode.
-   */
-  livemode: boolean | undefined;
-  claims: WebhookClaims;
-  db: Database;
-  dbBreaker: CircuitBreaker;
-}
 
 interface StripeEvent {
   id: string;
@@ -55,10 +39,11 @@ function parseEvent(body: Uint8Array): StripeEvent {
  * parse, no Redis, no Postgres), then the event is recorded and applied exactly once.
  */
 export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDeps) {
-  const app = new Hono<{ Variables: BaseVariables }>();
+  const app = new Hono<StripeWebhookEnv>();
+  app.use("/webhooks/stripe/*", withDeps(depsFor));
   app.post("/webhooks/stripe", async (c) => {
     const started = Date.now();
-    const deps = depsFor(c.env ?? {});
+    const { deps } = c.var;
     requireContentType(c.req.raw, ["application/json"]);
     const body = await readBody(c.req.raw, MAX_BODY_BYTES);
     const verification = await verifyStripeSignature({

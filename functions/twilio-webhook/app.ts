@@ -1,30 +1,16 @@
 import { type Context, Hono } from "hono";
-import type { Database } from "../../shared/clients/database.ts";
-import type { BaseVariables } from "../../shared/http/app.ts";
 import { mediaType, parseJson, readBody, requireContentType } from "../../shared/http/body.ts";
 import { deferFor } from "../../shared/http/defer.ts";
+import { withDeps } from "../../shared/http/deps.ts";
 import { AppError } from "../../shared/http/errors.ts";
-import type { CircuitBreaker } from "../../shared/resilience/breaker/breaker.ts";
-import type { WebhookClaims } from "../../shared/webhooks/claims.ts";
 import { type Dedupe, deliver } from "../../shared/webhooks/deliver.ts";
 import { publicUrl, verifyTwilioSignature } from "../../shared/webhooks/twilio-signature.ts";
 import { twiml } from "./twiml.ts";
+import type { TwilioWebhookDeps, TwilioWebhookEnv } from "./types.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export interface TwilioWebhookDeps {
-  /** The auth token, and a second one during a rotation. */
-  tokens: string[];
-  /** The public origin Twilio calls: signatures cover the URL Twilio saw, not ours. */
-  publicBaseUrl: string;
-  /** Answered to each new inbound message, if set. */
-  autoReply: string | undefined;
-  claims: WebhookClaims;
-  db: Database;
-  dbBreaker: CircuitBreaker;
-}
-
-type TwilioContext = Context<{ Variables: BaseVariables }>;
+type TwilioContext = Context<TwilioWebhookEnv>;
 
 /** Verifies the request (403 if not Twilio's) and returns its parameters. */
 async function verifiedParams(c: TwilioContext, deps: TwilioWebhookDeps): Promise<URLSearchParams> {
@@ -89,11 +75,12 @@ function required(params: URLSearchParams, ...names: string[]): void {
  * (delivery status callbacks): verified, then recorded and applied exactly once.
  */
 export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDeps) {
-  const app = new Hono<{ Variables: BaseVariables }>();
+  const app = new Hono<TwilioWebhookEnv>();
+  app.use("/webhooks/twilio/*", withDeps(depsFor));
 
   const handle = async (c: TwilioContext, kind: "message" | "status") => {
     const started = Date.now();
-    const deps = depsFor(c.env ?? {});
+    const { deps } = c.var;
     const params = await verifiedParams(c, deps);
     required(params, ...(kind === "message" ? ["MessageSid"] : ["MessageSid", "MessageStatus"]));
     const sid = params.get("MessageSid")!;
@@ -133,7 +120,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
   app.post("/webhooks/twilio/messages", async (c) => {
     const dedupe = await handle(c, "message");
     // A duplicate gets an empty answer: the auto-reply was already sent with the first one.
-    const reply = dedupe === "new" ? (depsFor(c.env ?? {}).autoReply ?? null) : null;
+    const reply = dedupe === "new" ? (c.var.deps.autoReply ?? null) : null;
     return c.body(twiml(reply), 200, { "content-type": "text/xml; charset=utf-8" });
   });
   app.post("/webhooks/twilio/status", async (c) => {

@@ -4,7 +4,7 @@ import { parseEnv, string, url } from "../../shared/env/schema.ts";
 import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
 import { claimsFor } from "../../shared/webhooks/claims.ts";
-import type { TwilioWebhookDeps } from "./app.ts";
+import type { TwilioWebhookDeps } from "./types.ts";
 
 const schema = {
   ...supabaseVars,

@@ -179,6 +179,11 @@ export interface ProviderError {
 /** One provider, as data: the same few parts for each (see shared/providers/<name>/). */
 export interface Provider {
   name: string;
+  /**
+   * The API it speaks natively. A caller speaking the same one is passed through: its request
+   * with only the model replaced, the answer's bytes untouched.
+   */
+  api: string;
   /** The variable holding its key; without it the provider is not configured. */
   keyVar: string;
   /** The variable that overrides its base URL, and the vendor SDK's default. */

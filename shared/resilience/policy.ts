@@ -7,7 +7,10 @@ import {
   isRetryError,
   isTransient,
 } from "./retry.ts";
+import { resolveDeadline } from "./deadline.ts";
 import { timeout } from "./timeout.ts";
+
+const deadlineOf = (call: RetryCall) => resolveDeadline(call, Date.now());
 
 export interface GuardOptions<T> {
   /** The upstream's breaker; omitted for calls no breaker guards. */
@@ -17,7 +20,8 @@ export interface GuardOptions<T> {
    * trip as its rate limit; otherwise the guard asks the breaker itself.
    */
   permit?: Permit;
-  retry: RetryPolicy;
+  /** Retries of the call; omitted for a call made once. */
+  retry?: RetryPolicy;
   /** Each attempt's own limit (the request's deadline still caps it). */
   attemptTimeoutMs: number;
   /** Runs `report` after the response (`waitUntil`), so the outcome never delays the caller. */
@@ -32,10 +36,11 @@ export interface GuardOptions<T> {
 export type GuardedAttempt = AttemptContext & { signal: AbortSignal };
 
 /**
- * One outbound call under the whole policy, composed in one place: a timeout inside a retry
- * inside the breaker, with the fallback outside. The breaker sees one outcome per call (after its
- * retries), reported through `defer`. A failed call rejects with the retry policy's `RetryError`
- * (its `cause` is the last attempt's error), or `BrokenCircuitError` when refused.
+ * One outbound call under the policies it is given, composed in one place: a timeout inside a
+ * retry (if any) inside the breaker (if any), with the fallback (if any) outside. The breaker sees
+ * one outcome per call (after its retries), reported through `defer`. A failed call rejects with
+ * the retry policy's `RetryError` (its `cause` is the last attempt's error) or, without retries,
+ * the attempt's own error; `BrokenCircuitError` when refused.
  */
 export async function guard<T>(
   options: GuardOptions<T>,
@@ -47,17 +52,18 @@ export async function guard<T>(
     const permit = options.permit ?? (await options.breaker?.acquire());
     const started = Date.now();
     let ok = false;
+    const attempt = (context: AttemptContext) =>
+      attemptTimeout.execute((signal) => task({ ...context, signal }), context);
     try {
-      const result = await options.retry.execute(
-        (context) => attemptTimeout.execute((signal) => task({ ...context, signal }), context),
-        call,
-      );
+      const result: { value: T; stats?: RetryStats } = options.retry
+        ? await options.retry.execute(attempt, call)
+        : { value: await attempt({ attempt: 1, signal: call.signal, deadline: deadlineOf(call) }) };
       ok = !options.isFailure?.(result.value);
       return result;
     } catch (error) {
       // Only the upstream's failures count against it: an error of our own (a bug, a refusal
       // of the caller's input) says nothing about the upstream's health.
-      ok = isRetryError(error) && !isTransient(error.cause);
+      ok = options.retry ? isRetryError(error) && !isTransient(error.cause) : !isTransient(error);
       throw error;
     } finally {
       // A caller who hung up tells us nothing either; a probe's lease simply expires.

@@ -17,6 +17,16 @@ import type { BreakerStore } from "./breaker/store.ts";
  */
 export const REDIS_TIMEOUT_MS = 150;
 
+/**
+ * How long an isolate may hold its breakers' plain successes before they reach Redis: they go
+ * with its next gate of the same breaker (that request's one round trip) or after this long,
+ * whichever is first, so a success costs no round trip of its own. The staleness this allows:
+ * for at most this long, other isolates see this one's failures but not its successes, so a
+ * breaker may open a little early (a failure rate or run of consecutive failures that a held
+ * success would have diluted or broken), never late; failures and probes are never held.
+ */
+export const SUCCESS_FLUSH_MS = 1_000;
+
 /** Where breaker state lives right now, as health reports it. */
 export type StateMode = "redis" | "memory (Redis unreachable)" | "memory (Upstash not configured)";
 
@@ -73,6 +83,8 @@ export function createResilienceState(options: ResilienceStateOptions): Resilien
           config: breakerConfig(overrides),
           store: breakers,
           log,
+          // Only Redis costs a round trip per report; memory is told at once.
+          ...(redis ? { successFlushMs: SUCCESS_FLUSH_MS } : {}),
         });
         built.set(name, breaker);
       }

@@ -14,7 +14,7 @@ export class TimeoutError extends Error {
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
-    super(`Timed out after ${timeoutMs} ms`);
+    super(`timed out after ${timeoutMs} ms`);
     this.name = "TimeoutError";
     this.timeoutMs = timeoutMs;
   }
@@ -76,5 +76,31 @@ export function timeout(ms: number, options: TimeoutOptions = {}): TimeoutPolicy
         signal.removeEventListener("abort", onAbort);
       }
     },
+  };
+}
+
+/** A quiet-period watch; see `idleTimer`. */
+export interface IdleTimer {
+  /** Something arrived: the quiet period starts again. */
+  touch(): void;
+  stop(): void;
+}
+
+/**
+ * Calls `onIdle` once `ms` pass without a `touch()`. One timer per watch, re-armed only when it
+ * fires early, so touching it on every chunk of a stream costs a clock read, not a timer.
+ */
+export function idleTimer(ms: number, onIdle: () => void): IdleTimer {
+  let last = Date.now();
+  let timer: ReturnType<typeof setTimeout>;
+  const check = () => {
+    const quiet = Date.now() - last;
+    if (quiet >= ms) onIdle();
+    else timer = setTimeout(check, ms - quiet);
+  };
+  timer = setTimeout(check, ms);
+  return {
+    touch: () => void (last = Date.now()),
+    stop: () => clearTimeout(timer),
   };
 }

@@ -1,7 +1,6 @@
 import { AppError } from "../http/errors.ts";
 import type { CircuitBreaker, Permit } from "../resilience/breaker/breaker.ts";
 import { guard } from "../resilience/policy.ts";
-import { retry } from "../resilience/retry.ts";
 import type { ClaimStatus, WebhookClaims } from "./claims.ts";
 
 /** What an RPC call through postgrest-js resolves to (it reports failures, never throws). */
@@ -20,9 +19,6 @@ export interface DeliveryDeps {
 
 export type Dedupe = "new" | "duplicate" | "in_flight";
 
-// No retries here: the provider retries the whole delivery (Stripe for days), and an answer
-// within the provider's timeout matters more than a second attempt.
-const NO_RETRY = retry({ initialDelayMs: 1, maxDelayMs: 1, retries: 0 });
 const ATTEMPT_TIMEOUT_MS = 5_000;
 
 const unavailable = () =>
@@ -71,7 +67,8 @@ export async function deliver<T extends { duplicate: boolean }>(
       {
         breaker: deps.breaker,
         permit,
-        retry: NO_RETRY,
+        // No retries: the provider retries the whole delivery (Stripe for days), and an answer
+        // within the provider's timeout matters more than a second attempt.
         attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
         defer: deps.defer,
         isFailure: (r: RpcResponse<T>) => r.status === 0 || r.status >= 500,

@@ -1,4 +1,5 @@
 import IORedis from "ioredis";
+import { SUCCESS_FLUSH_MS } from "../../shared/resilience/state.ts";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../../dev/local/worker.ts";
 import { freePort } from "../../dev/services/ports.ts";
@@ -78,23 +79,41 @@ test("Redis round trips per guarded call: 1 before the upstream call when closed
   const [worker] = await instances(1, 60_000);
   try {
     await call(worker!); // loads the scripts (NOSCRIPT, then EVAL): once per database
+    await new Promise((r) => setTimeout(r, SUCCESS_FLUSH_MS)); // its held success is flushed
     await settle();
 
-    let beforeUpstream = -1;
-    upstream.onHit(() => (beforeUpstream = gateway.requestCount()));
-    const requests = gateway.requestCount();
-    const commands = await evalshaCalls();
-    expect(await call(worker!)).toBe(200);
-    await settle();
-    const closed = {
-      beforeUpstream: beforeUpstream - requests,
-      total: gateway.requestCount() - requests,
-      evalsha: (await evalshaCalls()) - commands,
+    /** Redis round trips and EVALSHAs of `run`, its deferred work included. */
+    const counted = async (run: () => Promise<unknown>) => {
+      const requests = gateway.requestCount();
+      const commands = await evalshaCalls();
+      await run();
+      await settle();
+      return {
+        total: gateway.requestCount() - requests,
+        evalsha: (await evalshaCalls()) - commands,
+      };
     };
+    let beforeUpstream = -1;
+    let requested = 0;
+    upstream.onHit(() => {
+      if (beforeUpstream < 0) beforeUpstream = gateway.requestCount() - requested;
+    });
+    const closed = await counted(async () => {
+      requested = gateway.requestCount();
+      expect(await call(worker!)).toBe(200);
+    });
+    // A success costs no round trip of its own: the next call's one carries its report...
+    const next = await counted(async () => expect(await call(worker!)).toBe(200));
+    // ...or, when no call comes, it goes alone once the flush period is up.
+    const flushed = await counted(() => new Promise((r) => setTimeout(r, SUCCESS_FLUSH_MS)));
     console.log(
-      `closed breaker: ${closed.beforeUpstream} Redis round trip(s) before the upstream call, ${closed.total} in all, ${closed.evalsha} EVALSHA (rate limit + gate + report)`,
+      `closed breaker: ${beforeUpstream} Redis round trip(s) before the upstream call, ${closed.total} in all, ${closed.evalsha} EVALSHA (rate limit + gate); ` +
+        `the next call ${next.total} round trip, ${next.evalsha} EVALSHA (+ the held report); with no next call, ${flushed.total} round trip after ${SUCCESS_FLUSH_MS} ms`,
     );
-    expect(closed).toEqual({ beforeUpstream: 1, total: 2, evalsha: 3 });
+    expect(beforeUpstream).toBe(1);
+    expect(closed).toEqual({ total: 1, evalsha: 2 });
+    expect(next).toEqual({ total: 1, evalsha: 3 });
+    expect(flushed).toEqual({ total: 1, evalsha: 1 });
 
     upstream.fail(true);
     for (let i = 0; i < FAILURE_THRESHOLD; i++) await call(worker!);

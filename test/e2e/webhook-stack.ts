@@ -84,8 +84,13 @@ export function post(
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: "POST",
-      headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+      headers: {
+        ...headers,
+        "content-length": String(Buffer.byteLength(body)),
+        expect: "100-continue",
+      },
     });
+    req.on("continue", () => req.end(body));
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -100,7 +105,6 @@ export function post(
     req.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE" && error.code !== "ECONNRESET") reject(error);
     });
-    req.end(body);
   });
 }
 

@@ -11,6 +11,7 @@ import { anthropicHeaders, anthropicUrl } from "./wire.ts";
  */
 export const anthropic: Provider = {
   name: "anthropic",
+  api: "anthropic",
   keyVar: "ANTHROPIC_API_KEY",
   baseUrlVar: "ANTHROPIC_BASE_URL",
   defaultBaseUrl: "https://api.anthropic.com",

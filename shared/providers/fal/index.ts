@@ -47,6 +47,7 @@ function imageSize(size: unknown): string | { width: number; height: number } | 
  */
 export const fal: Provider = {
   name: "fal",
+  api: "fal",
   keyVar: "FAL_KEY",
   baseUrlVar: "FAL_BASE_URL",
   defaultBaseUrl: DEFAULT_BASE_URL,

@@ -13,6 +13,7 @@ import { geminiHeaders, geminiUrl } from "./wire.ts";
  */
 export const gemini: Provider = {
   name: "gemini",
+  api: "gemini",
   keyVar: "GEMINI_API_KEY",
   baseUrlVar: "GEMINI_BASE_URL",
   defaultBaseUrl: "https://generativelanguage.googleapis.com",

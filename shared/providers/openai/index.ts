@@ -33,6 +33,7 @@ function record(json: unknown): Record<string, unknown> {
  */
 export const openai: Provider = {
   name: "openai",
+  api: "openai",
   keyVar: "OPENAI_API_KEY",
   baseUrlVar: "OPENAI_BASE_URL",
   defaultBaseUrl: "https://api.openai.com/v1",

@@ -37,6 +37,12 @@ export interface CircuitBreakerOptions {
   log?: Logger;
   clock?: () => number;
   random?: () => number;
+  /**
+   * Hold plain successes (not probes, not slow) for up to this long instead of reporting each:
+   * they go to the store together with this isolate's next gate of this breaker (the same round
+   * trip) or when the time is up. Unset: every outcome is reported at once.
+   */
+  successFlushMs?: number;
 }
 
 /**
@@ -51,7 +57,12 @@ export class CircuitBreaker {
   readonly #log: Logger | undefined;
   readonly #clock: () => number;
   readonly #random: () => number;
+  readonly #successFlushMs: number | undefined;
   #openUntil = 0;
+  /** Successes not yet in the store, by the generation they were admitted under. */
+  readonly #successes = new Map<number, number>();
+  /** Marks the batch being held: only the report that started it flushes it on time. */
+  #batch: object | undefined;
 
   constructor(options: CircuitBreakerOptions) {
     this.name = options.name;
@@ -60,6 +71,7 @@ export class CircuitBreaker {
     this.#log = options.log;
     this.#clock = options.clock ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#successFlushMs = options.successFlushMs;
   }
 
   /** Whether this isolate knows the breaker to be open right now (no store call). */
@@ -72,6 +84,8 @@ export class CircuitBreaker {
     const now = this.#clock();
     if (now < this.#openUntil) throw new BrokenCircuitError(this.name, this.#openUntil - now);
     const leaseId = crypto.randomUUID();
+    // Issued in the same tick as the gate: held successes ride its round trip.
+    void this.#flush();
     const gate: GateResult = await this.#store.gate(this.name, {
       config: this.config,
       now,
@@ -87,7 +101,9 @@ export class CircuitBreaker {
 
   /**
    * Reports a call's outcome (a call slower than `slowCallMs` counts as failed). Meant to run
-   * after the response, through `waitUntil`; it never throws.
+   * after the response, through `waitUntil`; it never throws. With `successFlushMs`, a plain
+   * success is held: the report that starts a batch resolves once the batch is in the store
+   * (with a gate, or alone when the time is up), the others at once.
    */
   async report(
     permit: Permit,
@@ -95,13 +111,43 @@ export class CircuitBreaker {
   ): Promise<RecordResult | undefined> {
     const slow =
       this.config.slowCallMs !== undefined && outcome.durationMs > this.config.slowCallMs;
+    const failed = !outcome.ok || slow;
+    if (!failed && !permit.probe && this.#successFlushMs !== undefined) {
+      this.#successes.set(permit.generation, (this.#successes.get(permit.generation) ?? 0) + 1);
+      if (this.#batch) return undefined;
+      const batch = (this.#batch = {});
+      await new Promise((resolve) => setTimeout(resolve, this.#successFlushMs));
+      // Not yet carried by a gate: it goes alone, at most successFlushMs after it started.
+      return this.#batch === batch ? this.#flush() : undefined;
+    }
+    return this.#record(permit.generation, {
+      failed,
+      ...(permit.probe ? { leaseId: permit.leaseId } : {}),
+    });
+  }
+
+  /** Sends the held successes, if any (one record per generation, usually one). */
+  async #flush(): Promise<RecordResult | undefined> {
+    if (this.#successes.size === 0) return undefined;
+    const held = [...this.#successes];
+    this.#successes.clear();
+    this.#batch = undefined;
+    const results = await Promise.all(
+      held.map(([generation, calls]) => this.#record(generation, { failed: false, calls })),
+    );
+    return results.at(-1);
+  }
+
+  async #record(
+    generation: number,
+    outcome: { failed: boolean; calls?: number; leaseId?: string },
+  ): Promise<RecordResult | undefined> {
     try {
       const result = await this.#store.record(this.name, {
         config: this.config,
         now: this.#clock(),
-        generation: permit.generation,
-        failed: !outcome.ok || slow,
-        leaseId: permit.probe ? permit.leaseId : undefined,
+        generation,
+        ...outcome,
         jitter: openJitter(this.#random),
       });
       if (result.openUntil !== undefined) this.#openUntil = result.openUntil;

@@ -41,6 +41,7 @@ const RECORD = `
 -- ARGV[6] failure-rate threshold (0 = off); ARGV[7] minimum calls for the rate; ARGV[8] window ms
 -- ARGV[9] success threshold; ARGV[10] reset timeout ms; ARGV[11] max reset timeout ms
 -- ARGV[12] jitter factor of the open period; ARGV[13] breaker name; ARGV[14] key TTL ms
+-- ARGV[15] calls this outcome stands for (successes reported together)
 local f = redis.call('HMGET', KEYS[1], 'st', 'gen', 'consec', 'trips', 'openUntil', 'maxNow', 'hoOk')
 local st, gen = tonumber(f[1]) or 0, tonumber(f[2]) or 0
 local openUntil = tonumber(f[5]) or 0
@@ -55,7 +56,7 @@ local count = failed and 's' .. i .. 'f' or 's' .. i .. 'ok'
 if tonumber(redis.call('HGET', KEYS[1], 's' .. i .. 'e')) ~= epoch then
   redis.call('HSET', KEYS[1], 's' .. i .. 'e', epoch, 's' .. i .. 'ok', 0, 's' .. i .. 'f', 0)
 end
-redis.call('HINCRBY', KEYS[1], count, 1)
+redis.call('HINCRBY', KEYS[1], count, tonumber(ARGV[15]) or 1)
 redis.call('HSET', KEYS[1], failed and 'lastFail' or 'lastOk', now, 'maxNow', now, 'win', win)
 redis.call('SADD', KEYS[3], ARGV[13])
 
@@ -146,8 +147,8 @@ export const SCRIPTS = {
   record: {
     name: "record",
     source: RECORD,
-    sha: "34547e8aed5d8a04d14077c11bc17a54f692142a",
-    keyLockingSha: "e8bfe99beb00f8563209e49c8101c415d454771c",
+    sha: "06244230f85613e16640724cb1de3de5a4efd774",
+    keyLockingSha: "41d0626277c738c5f464c4d0c8dfb0835f15f11a",
   },
   halfOpen: {
     name: "halfOpen",

@@ -91,7 +91,7 @@ export class MemoryBreakerStore implements BreakerStore {
     if (generation !== entry.generation) return this.#result(entry, true);
     entry.maxNow = now;
     entry.windowMs = config.windowMs;
-    this.#count(entry, now, failed);
+    this.#count(entry, now, failed, request.calls ?? 1);
     let transition: RecordResult["transition"];
     if (entry.state === 0) {
       entry.consecutiveFailures = failed ? entry.consecutiveFailures + 1 : 0;
@@ -149,12 +149,12 @@ export class MemoryBreakerStore implements BreakerStore {
     return total >= rate.minimumCalls && failed / total >= rate.threshold;
   }
 
-  #count(entry: Entry, now: number, failed: boolean) {
+  #count(entry: Entry, now: number, failed: boolean, calls: number) {
     const { index, epoch } = slotAt(now, entry.windowMs);
     const slot = entry.slots[index];
     if (!slot || slot.epoch !== epoch) entry.slots[index] = { epoch, ok: 0, failed: 0 };
-    if (failed) entry.slots[index]!.failed++;
-    else entry.slots[index]!.ok++;
+    if (failed) entry.slots[index]!.failed += calls;
+    else entry.slots[index]!.ok += calls;
     if (failed) entry.lastFailureTime = now;
     else entry.lastSuccessTime = now;
   }

@@ -73,6 +73,7 @@ export class RedisBreakerStore implements BreakerStore {
       request.jitter,
       name,
       this.#ttlMs,
+      request.calls ?? 1,
     ];
     const [state, generation, openUntil, transition, stale] = await this.#run<number[]>(
       SCRIPTS.record,

@@ -26,6 +26,8 @@ export interface RecordRequest {
   now: number;
   generation: number;
   failed: boolean;
+  /** How many calls this outcome stands for: successes reported together (default 1). */
+  calls?: number;
   /** The lease of a half-open probe, released by this report. */
   leaseId?: string;
   /** `openJitter()`; fixed in tests. */

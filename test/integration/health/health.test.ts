@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect, test } from "vitest";
-import { type HealthDeps, createHealthApp } from "../../../functions/health/app.ts";
+import { createHealthApp } from "../../../functions/health/app.ts";
+import type { HealthDeps } from "../../../functions/health/types.ts";
 import type { HealthCheck } from "../../../functions/health/checks.ts";
 import { createAllFunctionsApp } from "../../../functions/index.ts";
 import { createRootApp } from "../../../shared/http/app.ts";

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import type { HealthDeps } from "../../../functions/health/app.ts";
+import type { HealthDeps } from "../../../functions/health/types.ts";
 import { ALERT_AFTER_MS, runCron } from "../../../functions/health/cron.ts";
 import { healthDeps } from "../../../functions/health/deps.ts";
 import { createLogger } from "../../../shared/http/logger.ts";

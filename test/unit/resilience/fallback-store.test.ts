@@ -1,4 +1,3 @@
-import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startRedis, type RedisServer } from "../../../dev/services/redis.ts";
 import { startUpstashGateway, type UpstashGateway } from "../../../dev/upstash-gateway/index.ts";

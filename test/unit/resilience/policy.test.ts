@@ -128,3 +128,21 @@ test("a call the caller aborted reports nothing to the breaker", async () => {
   await expect(call).rejects.toThrow();
   expect(deferred).toHaveLength(0);
 });
+
+test("without a retry policy the call is made once, and its own error counts against the breaker", async () => {
+  const { options, deferred, settle } = setup();
+  const { retry: _retry, ...once } = options;
+  let attempts = 0;
+  const failure = new TypeError("connection reset");
+  const failing = () =>
+    guard(once, { deadlineMs: 10_000 }, async () => {
+      attempts++;
+      throw failure;
+    }).catch((error: unknown) => error);
+  expect(await failing()).toBe(failure);
+  expect(await failing()).toBe(failure);
+  expect(attempts).toBe(2);
+  expect(deferred).toHaveLength(2);
+  // Two failed calls, failure threshold 2: the second report opens the breaker.
+  expect((await settle()).at(-1)).toMatchObject({ state: "open", transition: "opened" });
+});
