@@ -3,12 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../../dev/local/worker.ts";
 import { freePort } from "../../dev/services/ports.ts";
-import {
-  type OutboundStack,
-  SERVICE_KEY,
-  outboundBindings,
-  startOutboundStack,
-} from "./outbound-stack.ts";
+import { type OutboundStack, SERVICE_KEY, startOutboundStack } from "./outbound-stack.ts";
 import { post } from "./webhook-stack.ts";
 
 const PREFIX = `multi-verify-${crypto.randomUUID()}:`;

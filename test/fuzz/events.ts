@@ -30,7 +30,7 @@ function endpointRequest(w: number) {
   const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
   return fc.record(
     {
-      url: f(fc.oneof(fc.constantFrom(...URLS), nastyString)),
+      url: f(fc.oneof(fc.constantFrom(...URLS), fc.constantFrom(...UNSAFE_URLS), nastyString)),
       events: f(
         fc.array(fc.oneof(fc.constantFrom(...PATTERNS), nastyString), {
           minLength: 1,

@@ -79,7 +79,7 @@ describe("RS256 and ES256 with the project's JWKS", () => {
         jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" },
       };
     }
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       fetches++;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ keys: Object.values(keys).map((k) => k.jwk) }));
