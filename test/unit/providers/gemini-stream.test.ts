@@ -108,9 +108,14 @@ test("a streamed function call is one whole tool_calls delta and finishes as too
   expect(finish.complete).toBe(true);
 });
 
-test("thinking tokens of a stream count as completion tokens", async () => {
+test("thinking tokens of a stream count as completion tokens and are reported as reasoning tokens", async () => {
   const { usage } = await recorded("stream-function-call.sse");
-  expect(usage).toEqual({ prompt_tokens: 74, completion_tokens: 63, total_tokens: 137 });
+  expect(usage).toEqual({
+    prompt_tokens: 74,
+    completion_tokens: 63,
+    total_tokens: 137,
+    completion_tokens_details: { reasoning_tokens: 45 },
+  });
 });
 
 test("a stream that ends without a finishReason is incomplete and owes no usage chunk", async () => {
