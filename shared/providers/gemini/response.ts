@@ -28,6 +28,10 @@ export function toToolCall(part: FunctionCallPart, context: ResponseContext, n: 
     id: toolCallId(context.id, n),
     type: "function",
     function: { name, arguments: JSON.stringify(args ?? {}) },
+    // Kept so the next turn can send it back (see REPLAYED_SIGNATURE for calls that lost it).
+    ...(part.thoughtSignature
+      ? { extra_content: { google: { thought_signature: part.thoughtSignature } } }
+      : {}),
   };
 }
 
