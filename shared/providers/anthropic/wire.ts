@@ -7,7 +7,7 @@ export type ImageSource =
   { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
 
 export type Block =
-  | { type: "text"; text: string }
+  | { type: "text"; text: string; cache_control?: { type: "ephemeral"; ttl?: string } }
   | { type: "image"; source: ImageSource }
   | { type: "tool_use"; id: string; name: string; input: unknown }
   | { type: "tool_result"; tool_use_id: string; content: string };
