@@ -1,6 +1,9 @@
 // The provider registry's one shape: what a provider must say to be served through the
 // OpenAI-compatible proxy, as data plus small transforms. OpenAI's wire format is the lingua
 // franca: every transform goes from it to the vendor's and back.
+import type { ApiTransform } from "./api.ts";
+import type { MessagesRequest } from "./messages/request.ts";
+import type { ResponsesRequest } from "./responses/request.ts";
 
 /** A configured provider: its key, and its base URL (the vendor's, or an override). */
 export interface ProviderConfig {
@@ -219,6 +222,10 @@ export interface Provider {
   chat?: ChatTransform;
   embeddings?: EmbeddingsTransform;
   images?: ImagesTransform;
+  /** POST /v1/responses: passed through by OpenAI, translated through `chat` by the others. */
+  responses?: ApiTransform<ResponsesRequest>;
+  /** POST /v1/messages: passed through by Anthropic, translated through `chat` by the others. */
+  messages?: ApiTransform<MessagesRequest>;
   /** A cheap authenticated request (list models) for health checks. */
   probe(config: ProviderConfig): UpstreamRequest;
   /** Restates an upstream error response (status and raw body) for the caller. */
