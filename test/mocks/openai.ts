@@ -12,6 +12,8 @@ import {
   type MockServer,
   type RecordedCall,
 } from "./server.ts";
+import { responses } from "./openai-responses.ts";
+import { sampleOf } from "./structured.ts";
 
 /** The key the OpenAI mock expects unless told another. */
 export const OPENAI_MOCK_KEY = "sk-mock-openai";
@@ -53,7 +55,13 @@ const ERRORS: Record<number, JsonAnswer> = {
 
 interface ChatBody {
   model?: string;
-  messages?: { role: string; content?: unknown }[];
+  messages?: {
+    role: string;
+    content?: unknown;
+    tool_calls?: { id?: string }[];
+    tool_call_id?: string;
+  }[];
+  response_format?: { type?: string; json_schema?: { schema?: never } };
   tools?: { function?: { name?: string } }[];
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
@@ -82,7 +90,11 @@ function plan(body: ChatBody, messages: NonNullable<ChatBody["messages"]>): Repl
   const text = textOf(last?.content);
   const name = body.tools?.[0]?.function?.name;
   const tool = last?.role === "user" && /weather/i.test(text) ? name : undefined;
-  const pieces = replyPieces(text, body.max_completion_tokens ?? body.max_tokens);
+  const format = body.response_format;
+  const pieces =
+    format?.type === "json_schema"
+      ? [JSON.stringify(sampleOf(format.json_schema?.schema))]
+      : replyPieces(text, body.max_completion_tokens ?? body.max_tokens);
   const cut = pieces.length < replyPieces(text, undefined).length;
   const completion = tool ? WEATHER_ARGUMENT_PIECES.length : pieces.length;
   const prompt = countTokens(messages);
@@ -160,6 +172,19 @@ function chat(body: ChatBody): Answer {
   if (!Array.isArray(body.messages)) {
     return invalid("'messages' is a required property");
   }
+  const roles = new Set(["system", "developer", "user", "assistant", "tool"]);
+  const bad = body.messages.findIndex((message) => !roles.has(message.role));
+  if (bad >= 0) {
+    return invalid(
+      `Invalid value: '${body.messages[bad]!.role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function', and 'developer'.`,
+    );
+  }
+  const called = new Set(body.messages.flatMap((m) => (m.tool_calls ?? []).map((c) => c.id)));
+  if (body.messages.some((m) => m.role === "tool" && !called.has(m.tool_call_id))) {
+    return invalid(
+      "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+    );
+  }
   if (body.stream_options && !body.stream) {
     return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
   }
@@ -174,13 +199,17 @@ function vector(text: string): number[] {
   return [0, 8, 16, 24].map((shift) => Number((((hash >>> shift) & 255) / 255 - 0.5).toFixed(6)));
 }
 
-function embeddings(body: { model?: string; input?: unknown }): Answer {
+/** OpenAI's `base64` encoding: the float32 little-endian bytes of the vector. */
+const base64 = (vector: number[]) =>
+  Buffer.from(new Float32Array(vector).buffer).toString("base64");
+
+function embeddings(body: { model?: string; input?: unknown; encoding_format?: string }): Answer {
   const inputs = [body.input].flat().filter((input) => typeof input === "string");
   if (inputs.length === 0) return invalid("'input' is a required property");
   const data = inputs.map((input, index) => ({
     object: "embedding",
     index,
-    embedding: vector(input),
+    embedding: body.encoding_format === "base64" ? base64(vector(input)) : vector(input),
   }));
   const usage = { prompt_tokens: countTokens(inputs), total_tokens: countTokens(inputs) };
   return { status: 200, json: { object: "list", data, model: body.model, usage } };
@@ -209,6 +238,8 @@ function answer(call: RecordedCall, apiKey: string): Answer {
   if (call.headers.authorization !== `Bearer ${apiKey}`) return ERRORS[401]!;
   const route = `${call.method} ${call.path}`;
   if (route === "POST /v1/chat/completions") return chat(call.body as ChatBody);
+  if (route === "POST /v1/responses")
+    return responses(call.body as Parameters<typeof responses>[0]);
   if (route === "POST /v1/embeddings") return embeddings(call.body as { input?: unknown });
   if (route === "POST /v1/images/generations") return images(call.body as { n?: number });
   if (route === "GET /v1/models") return { status: 200, json: MODELS };
