@@ -57,7 +57,8 @@ interface MessagesBody {
   model?: string;
   max_tokens?: unknown;
   messages?: { role: string; content: string | Block[] }[];
-  tools?: { name?: string }[];
+  tools?: { name?: string; input_schema?: never }[];
+  tool_choice?: { type?: string; name?: string };
   stream?: boolean;
   system?: string | Block[];
   thinking?: { type?: string };
@@ -82,6 +83,8 @@ interface Reply {
   pieces: string[];
   stopReason: "end_turn" | "max_tokens" | "tool_use";
   thinking: string | undefined;
+  /** The tool_use input, in the fragments it streams in. */
+  args: string[];
   input: number;
   /** Input tokens read from the prompt cache: what a `cache_control` breakpoint marks. */
   cached: number;
@@ -91,7 +94,13 @@ interface Reply {
 function plan(body: MessagesBody, maxTokens: number): Reply {
   const { text, toolResult } = lastText(body);
   const name = body.tools?.[0]?.name;
-  const tool = !toolResult && /weather/i.test(text) ? name : undefined;
+  // A forced tool (tool_choice any or tool) is called with input fitting its schema.
+  const choice = body.tool_choice;
+  const forcedName =
+    choice?.type === "tool" ? choice.name : choice?.type === "any" ? name : undefined;
+  const forced = body.tools?.find((t) => t.name === forcedName);
+  const tool = forced?.name ?? (!toolResult && /weather/i.test(text) ? name : undefined);
+  const args = forced ? [JSON.stringify(sampleOf(forced.input_schema))] : WEATHER_ARGUMENT_PIECES;
   const format = body.output_config?.format;
   const pieces = tool
     ? ["I'll check", " the weather."]
@@ -111,7 +120,8 @@ function plan(body: MessagesBody, maxTokens: number): Reply {
     thinking,
     input: Math.max(1, countTokens(body.messages) - cached),
     cached,
-    output: pieces.length + (tool ? WEATHER_ARGUMENT_PIECES.length : 0) + (thinking ? 3 : 0),
+    args,
+    output: pieces.length + (tool ? args.length : 0) + (thinking ? 3 : 0),
   };
 }
 
@@ -131,7 +141,7 @@ function message(body: MessagesBody, reply: Reply): JsonAnswer {
   if (reply.thinking) {
     content.unshift({ type: "thinking", thinking: reply.thinking, signature: SIGNATURE });
   }
-  const input = JSON.parse(WEATHER_ARGUMENT_PIECES.join("")) as unknown;
+  const input = JSON.parse(reply.args.join("")) as unknown;
   if (reply.tool) content.push({ ...TOOL_USE, name: reply.tool, input });
   const stop = { stop_reason: reply.stopReason, stop_sequence: null };
   return {
@@ -180,7 +190,7 @@ function stream(body: MessagesBody, reply: Reply): Answer {
     const block = { ...TOOL_USE, name: reply.tool, input: {} };
     events.push(
       { type: "content_block_start", index: first + 1, content_block: block },
-      ...WEATHER_ARGUMENT_PIECES.map((partial_json) =>
+      ...reply.args.map((partial_json) =>
         delta(first + 1, { type: "input_json_delta", partial_json }),
       ),
       { type: "content_block_stop", index: first + 1 },

@@ -104,6 +104,17 @@ function answerOf(body: Json): Answer {
   const last = contents.at(-1)?.parts ?? [];
   const tools = (body.tools ?? []) as { functionDeclarations?: Json[] }[];
   const declared = tools[0]?.functionDeclarations?.[0];
+  // A forced call (mode ANY) is made with arguments fitting the function's schema.
+  const calling = ((body.toolConfig as Json | undefined)?.functionCallingConfig ?? {}) as Json;
+  if (declared && calling.mode === "ANY") {
+    const allowed = (calling.allowedFunctionNames as string[] | undefined)?.[0] ?? declared.name;
+    const fn = tools[0]!.functionDeclarations!.find((d) => d.name === allowed) ?? declared;
+    const call = { name: fn.name, args: sampleOf(fn.parameters as never) };
+    return {
+      pieces: [[{ functionCall: call, thoughtSignature: "bW9jay1zaWduYXR1cmU=" }]],
+      finishReason: "STOP",
+    };
+  }
   if (declared && /weather/i.test(textOf(contents.slice(-1)))) {
     const call = { name: declared.name, args: { location: "Paris" } };
     return {

@@ -62,7 +62,8 @@ interface ChatBody {
     tool_call_id?: string;
   }[];
   response_format?: { type?: string; json_schema?: { schema?: never } };
-  tools?: { function?: { name?: string } }[];
+  tools?: { function?: { name?: string; parameters?: never } }[];
+  tool_choice?: string | { function?: { name?: string } };
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   max_tokens?: number;
@@ -82,6 +83,8 @@ interface Reply {
   tool: string | undefined;
   pieces: string[];
   finish: "stop" | "length" | "tool_calls";
+  /** The tool call's arguments, in the fragments they stream in. */
+  args: string[];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
@@ -89,18 +92,25 @@ function plan(body: ChatBody, messages: NonNullable<ChatBody["messages"]>): Repl
   const last = messages.at(-1);
   const text = textOf(last?.content);
   const name = body.tools?.[0]?.function?.name;
-  const tool = last?.role === "user" && /weather/i.test(text) ? name : undefined;
+  // A forced tool (tool_choice required or named) is called with arguments fitting its schema.
+  const choice = body.tool_choice;
+  const forcedName =
+    typeof choice === "object" ? choice.function?.name : choice === "required" ? name : undefined;
+  const forced = body.tools?.find((t) => t.function?.name === forcedName)?.function;
+  const tool = forced?.name ?? (last?.role === "user" && /weather/i.test(text) ? name : undefined);
+  const args = forced ? [JSON.stringify(sampleOf(forced.parameters))] : WEATHER_ARGUMENT_PIECES;
   const format = body.response_format;
   const pieces =
     format?.type === "json_schema"
       ? [JSON.stringify(sampleOf(format.json_schema?.schema))]
       : replyPieces(text, body.max_completion_tokens ?? body.max_tokens);
   const cut = pieces.length < replyPieces(text, undefined).length;
-  const completion = tool ? WEATHER_ARGUMENT_PIECES.length : pieces.length;
+  const completion = tool ? args.length : pieces.length;
   const prompt = countTokens(messages);
   return {
     tool,
     pieces,
+    args,
     finish: tool ? "tool_calls" : cut ? "length" : "stop",
     usage: {
       prompt_tokens: prompt,
@@ -117,7 +127,7 @@ function completion(body: ChatBody, reply: Reply): JsonAnswer {
   const call = {
     id: CALL_ID,
     type: "function",
-    function: { name: reply.tool, arguments: WEATHER_ARGUMENT_PIECES.join("") },
+    function: { name: reply.tool, arguments: reply.args.join("") },
   };
   const message = reply.tool
     ? { role: "assistant", content: null, tool_calls: [call], refusal: null, annotations: [] }
@@ -155,7 +165,7 @@ function stream(body: ChatBody, reply: Reply): Answer {
   const deltas = reply.tool
     ? [
         { role: "assistant", content: null, tool_calls: [opening], refusal: null },
-        ...WEATHER_ARGUMENT_PIECES.map((piece) => ({
+        ...reply.args.map((piece) => ({
           tool_calls: [{ index: 0, function: { arguments: piece } }],
         })),
       ]
