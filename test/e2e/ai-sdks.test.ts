@@ -19,7 +19,7 @@ afterAll(async () => {
   await ai.close();
   const docs = new URL("../../docs/ai-proxy.md", import.meta.url);
   expect(
-    syncMatrix(docs, matrix.markdown()),
+    await syncMatrix(docs, matrix.markdown()),
     "docs/ai-proxy.md's matrix (UPDATE_SUPPORT_MATRIX=1)",
   ).toBe(true);
 });
