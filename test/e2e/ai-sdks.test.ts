@@ -4,6 +4,7 @@
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import Anthropic from "@anthropic-ai/sdk";
+import type OpenAI from "openai";
 import { generateObject, generateText, stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
@@ -265,5 +266,67 @@ describe("the Anthropic SDK's errors and model list", () => {
     for await (const model of ai.client().models.list()) openaiIds.push(model.id);
     expect(anthropicIds).toContain("claude");
     expect(openaiIds).toEqual(anthropicIds);
+  });
+});
+
+describe("usage records of the new APIs, streams included", () => {
+  async function usageRow(requestId: string | null) {
+    for (let i = 0; i < 50; i++) {
+      const { rows } = await ai.db.query("select * from ai_usage where request_id = $1", [
+        requestId,
+      ]);
+      if (rows.length > 0) return rows[0] as Record<string, string | number>;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no usage row for ${requestId}`);
+  }
+
+  test("a streamed Messages call with cache_control records cached tokens at the cache-read price", async () => {
+    const { data: stream, response } = await anthropicClient()
+      .messages.stream({
+        model: CHAT.anthropic,
+        max_tokens: 100,
+        system: [
+          { type: "text", text: "A long shared context.", cache_control: { type: "ephemeral" } },
+        ],
+        messages: [{ role: "user", content: "hello" }],
+      })
+      .withResponse();
+    const { usage } = await stream.finalMessage();
+    expect(usage.cache_read_input_tokens).toBeGreaterThan(0);
+    const row = await usageRow(response.headers.get("x-request-id"));
+    const prompt = usage.input_tokens + usage.cache_read_input_tokens!;
+    expect(row).toMatchObject({
+      prompt_tokens: prompt,
+      cached_tokens: usage.cache_read_input_tokens,
+    });
+    // claude-3-5-haiku: $0.80 input, $0.08 cache read, $4 output per million tokens.
+    const cost =
+      (usage.input_tokens * 0.8 + usage.cache_read_input_tokens! * 0.08 + usage.output_tokens * 4) /
+      1e6;
+    expect(Number(row.cost_usd)).toBeCloseTo(cost, 8);
+  });
+
+  test("a streamed Responses call served by Gemini with reasoning records its reasoning tokens", async () => {
+    const { data: stream, response } = await ai
+      .client()
+      .responses.create({
+        model: CHAT.gemini,
+        input: "hello",
+        reasoning: { effort: "low" },
+        stream: true,
+      })
+      .withResponse();
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream)
+      if (event.type === "response.completed") final = event.response;
+    expect(final!.output[0]).toMatchObject({ type: "reasoning" });
+    const reasoning = final!.usage!.output_tokens_details.reasoning_tokens;
+    expect(reasoning).toBeGreaterThan(0);
+    const row = await usageRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({
+      reasoning_tokens: reasoning,
+      completion_tokens: final!.usage!.output_tokens,
+    });
   });
 });
