@@ -21,7 +21,7 @@ export function respond(c: Context, answer: Answer, options: RespondOptions): Re
       account(200, answer.usage);
       return c.body(answer.body, 200, { ...headers, ...JSON_HEADERS });
     case "json":
-      account(200, () => answer.body.usage);
+      account(200, answer.usage);
       return c.body(JSON.stringify(answer.body), 200, { ...headers, ...JSON_HEADERS });
     case "stream":
       return c.body(

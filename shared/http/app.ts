@@ -1,7 +1,13 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { generalEnvelope, isOpenAiPath, openAiEnvelope } from "./envelope.ts";
+import {
+  anthropicEnvelope,
+  generalEnvelope,
+  isAnthropicPath,
+  isOpenAiPath,
+  openAiEnvelope,
+} from "./envelope.ts";
 import { EnvError } from "../env/schema.ts";
 import { AppError, type ErrorCategory, isAppError } from "./errors.ts";
 import { createLogger, type Logger, type LogLevel } from "./logger.ts";
@@ -91,6 +97,10 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
   for (const fnApp of options.apps) app.route("/", fnApp);
 
   const respond = (c: Parameters<Parameters<typeof app.onError>[0]>[1], error: AppError) => {
+    if (isAnthropicPath(c.req.path)) {
+      const { status, body } = anthropicEnvelope(error, c.var.requestId);
+      return c.json(body, status as ContentfulStatusCode, error.headers);
+    }
     const body = isOpenAiPath(c.req.path)
       ? openAiEnvelope(error, c.var.requestId)
       : generalEnvelope(error, c.var.requestId, c.req.path);

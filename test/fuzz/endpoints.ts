@@ -527,6 +527,152 @@ const outbound = (
   body: bodies(tiered(body), limit),
   limit,
 });
+function responsesRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const item = fc.oneof(
+    fc.record({
+      role: f(fc.constantFrom("user", "assistant", "developer", "tool")),
+      content: f(text),
+    }),
+    fc.record({
+      role: f(fc.constant("user")),
+      content: f(
+        fc.array(
+          fc.oneof(
+            fc.record({ type: f(fc.constant("input_text")), text: f(text) }),
+            fc.record({
+              type: f(fc.constant("input_image")),
+              image_url: f(
+                fc.constantFrom(
+                  "https://example.com/a.png",
+                  "data:image/png;base64,iVBORw0KGgo=",
+                  "ftp://x",
+                ),
+              ),
+            }),
+          ),
+          { maxLength: 3 },
+        ),
+      ),
+    }),
+    fc.record({
+      type: f(fc.constant("function_call")),
+      call_id: f(fc.constantFrom("call_1", "call_x_0__ts_AAEC")),
+      name: f(fc.constant("get_weather")),
+      arguments: f(fc.constantFrom("{}", '{"location":"Paris"}', "{")),
+    }),
+    fc.record({
+      type: f(fc.constant("function_call_output")),
+      call_id: f(fc.constantFrom("call_1", "call_2")),
+      output: f(text),
+    }),
+    fc.record({
+      type: f(fc.constantFrom("item_reference", "reasoning", "web_search_call")),
+      id: f(text),
+    }),
+  );
+  return fc.record(
+    {
+      model: model(w, CHAT_MODELS),
+      input: f(fc.oneof(text, fc.array(item, { minLength: 1, maxLength: 4 }))),
+      instructions: f(text),
+      stream: f(fc.boolean()),
+      max_output_tokens: f(fc.integer({ min: 1, max: 64 })),
+      temperature: f(number(0, 2)),
+      tools: f(
+        fc.array(
+          fc.record({
+            type: f(fc.constantFrom("function", "web_search")),
+            name: f(fc.constant("get_weather")),
+          }),
+          { maxLength: 2 },
+        ),
+      ),
+      tool_choice: f(fc.constantFrom("auto", "none", "required")),
+      text: f(
+        fc.record({
+          format: f(fc.record({ type: f(fc.constantFrom("text", "json_object", "json_schema")) })),
+        }),
+      ),
+      reasoning: f(fc.record({ effort: f(fc.constantFrom("low", "medium", "high")) })),
+      previous_response_id: f(text),
+      store: f(fc.boolean()),
+    },
+    { requiredKeys: ["model", "input"] },
+  );
+}
+
+function messagesRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const block = fc.oneof(
+    fc.record({ type: f(fc.constant("text")), text: f(text) }),
+    fc.record({
+      type: f(fc.constant("image")),
+      source: f(
+        fc.record({
+          type: f(fc.constantFrom("base64", "url")),
+          media_type: f(fc.constant("image/png")),
+          data: f(fc.constant("iVBORw0KGgo=")),
+          url: f(fc.constant("https://example.com/a.png")),
+        }),
+      ),
+    }),
+    fc.record({
+      type: f(fc.constant("tool_use")),
+      id: f(fc.constantFrom("toolu_1", "toolu_2")),
+      name: f(fc.constant("get_weather")),
+      input: f(fc.constant({ location: "Paris" })),
+    }),
+    fc.record({
+      type: f(fc.constant("tool_result")),
+      tool_use_id: f(fc.constantFrom("toolu_1", "toolu_9")),
+      content: f(text),
+    }),
+    fc.record({ type: f(fc.constantFrom("thinking", "document")), thinking: f(text) }),
+  );
+  const turn = fc.record({
+    role: f(fc.constantFrom("user", "assistant", "system")),
+    content: f(fc.oneof(text, fc.array(block, { maxLength: 3 }))),
+  });
+  return fc.record(
+    {
+      model: model(w, CHAT_MODELS),
+      max_tokens: field(fc.integer({ min: 1, max: 64 }), w, wrongTypeWith(lengthSafeNumber)),
+      messages: f(fc.array(turn, { minLength: 1, maxLength: 4 })),
+      system: f(
+        fc.oneof(
+          text,
+          fc.array(fc.record({ type: f(fc.constant("text")), text: f(text) }), { maxLength: 2 }),
+        ),
+      ),
+      stream: f(fc.boolean()),
+      stop_sequences: f(fc.array(text, { maxLength: 2 })),
+      tools: f(
+        fc.array(
+          fc.record({
+            name: f(fc.constant("get_weather")),
+            input_schema: f(fc.constant({ type: "object" })),
+          }),
+          { maxLength: 2 },
+        ),
+      ),
+      tool_choice: f(
+        fc.record({
+          type: f(fc.constantFrom("auto", "any", "none", "tool")),
+          name: f(fc.constant("get_weather")),
+        }),
+      ),
+      thinking: f(
+        fc.record({
+          type: f(fc.constantFrom("enabled", "disabled")),
+          budget_tokens: f(fc.integer({ min: 0, max: 40_000 })),
+        }),
+      ),
+      top_k: f(fc.integer({ min: 1, max: 10 })),
+    },
+    { requiredKeys: ["model", "max_tokens", "messages"] },
+  );
+}
 
 /** Bodies nobody reads (GET endpoints): anything at all. */
 const anyBody = bodies(fc.jsonValue({ maxDepth: 2 }), 64 * 1024);
@@ -581,6 +727,22 @@ export const ENDPOINTS: Endpoint[] = [
     path: "/v1/images/generations",
     guard: "proxy-key",
     body: bodies(tiered(imagesRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
+  {
+    name: "POST /v1/responses",
+    method: "POST",
+    path: "/v1/responses",
+    guard: "proxy-key",
+    body: bodies(tiered(responsesRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
+  {
+    name: "POST /v1/messages",
+    method: "POST",
+    path: "/v1/messages",
+    guard: "proxy-key",
+    body: bodies(tiered(messagesRequest), 4 * MiB),
     limit: 4 * MiB,
   },
   { name: "GET /health", method: "GET", path: "/health", guard: "none", body: anyBody },
