@@ -46,10 +46,10 @@ const PROVIDERS = [
 export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: "health",
-    paths: ["/health"],
+    paths: ["/health", "/status", "/status.json"],
     required: DATABASE,
     // Provider keys: health probes every configured provider.
-    optional: [...STATE, "CRON_SECRET", ...PROVIDERS],
+    optional: [...STATE, "CRON_SECRET", "STATUS_PASSWORD", ...PROVIDERS],
     cron: { schedule: "* * * * *", path: "/health/cron" },
     smoke: { method: "GET", path: "/health/cron", status: 401 },
   },

@@ -33,22 +33,8 @@ export const healthDeps = perEnv((source): HealthDeps => {
       await state.redis.ping();
     },
   };
-  // Each configured AI provider's cheap authenticated request (list models). Optional: one
-  // provider down degrades us; the proxy fails over. Named like the provider's breaker.
-  const providers: HealthCheck[] = [
-    ...configuredProviders(source as Record<string, unknown>).values(),
-  ].map(({ provider, config }) => ({
-    name: provider.name,
-    optional: true,
-    async run(signal) {
-      const probe = provider.probe(config);
-      const res = await fetch(probe.url, { method: probe.method, headers: probe.headers, signal });
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`${provider.name} answered ${res.status}`);
-    },
-  }));
   return {
-    checks: [database, redis, ...providers],
+    checks: [database, redis, ...providerChecks(source)],
     timeoutMs: 2_000,
     state,
     cronSecret: env.CRON_SECRET,
@@ -59,3 +45,26 @@ export const healthDeps = perEnv((source): HealthDeps => {
     },
   };
 });
+
+/**
+ * Each configured AI provider's cheap authenticated request (list models). Optional: one provider
+ * down degrades us; the proxy fails over. Named like the provider's breaker.
+ */
+export function providerChecks(source: object): HealthCheck[] {
+  return [...configuredProviders(source as Record<string, unknown>).values()].map(
+    ({ provider, config }) => ({
+      name: provider.name,
+      optional: true,
+      async run(signal) {
+        const probe = provider.probe(config);
+        const res = await fetch(probe.url, {
+          method: probe.method,
+          headers: probe.headers,
+          signal,
+        });
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`${provider.name} answered ${res.status}`);
+      },
+    }),
+  );
+}
