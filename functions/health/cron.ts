@@ -6,8 +6,9 @@ export const ALERT_AFTER_MS = 5 * 60_000;
 
 /**
  * One scheduled run (Workers cron, Vercel cron, pg_cron): runs every check, moves an open
- * breaker to half-open early when its upstream's own check just passed, alerts on long outages,
- * and records the run in Postgres. A failure to record is logged, not thrown.
+ * breaker to half-open early when its upstream's own check just passed, alerts on long outages
+ * (an alert line every run; one alert to the receiver per outage, fleet-wide), and records the
+ * run in Postgres. A failure to record is logged, not thrown.
  */
 export async function runCron(deps: HealthDeps, now = Date.now()) {
   const { report, stats } = await healthReport(deps, now);
@@ -25,6 +26,15 @@ export async function runCron(deps: HealthDeps, now = Date.now()) {
         openSince: new Date(breaker.openSince).toISOString(),
         openForMs: now - breaker.openSince,
       });
+      await deps.alerts.send(
+        {
+          kind: "breaker_still_open",
+          breaker: breaker.name,
+          at: now,
+          openSince: breaker.openSince,
+        },
+        `${breaker.name}:still_open:${breaker.openSince}`,
+      );
     }
   }
   try {

@@ -39,6 +39,7 @@ export const healthDeps = perEnv((source): HealthDeps => {
     state,
     cronSecret: env.CRON_SECRET,
     log: createLogger({ fn: "health", level: env.LOG_LEVEL }),
+    alerts: state.alerts,
     async recordRun(run) {
       const { error } = await db.rpc("record_health_check", run);
       if (error) throw new Error(error.message);
