@@ -28,9 +28,12 @@ const STATE = [
   "STATE_KEY_PREFIX",
   "UPSTASH_LUA_KEY_LOCKING",
   "LOG_LEVEL",
-  // Every breaker's transitions are alerts (docs/operations.md).
+  // Every breaker's transitions are alerts, every request a trace (docs/operations.md).
   "ALERT_WEBHOOK_URL",
   "ALERT_WEBHOOK_FORMAT",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "OTEL_SERVICE_NAME",
 ];
 /** Callers of the outbound functions: service keys, and Supabase tokens (HS256 secret or JWKS). */
 const CALLERS = ["SERVICE_API_KEYS", "SUPABASE_JWT_SECRET"];

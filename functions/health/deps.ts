@@ -5,12 +5,16 @@ import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../share
 import { createLogger } from "../../shared/http/logger.ts";
 import { configuredProviders } from "../../shared/providers/index.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
+import { hourlyCounters } from "../../shared/telemetry/counters.ts";
 import type { HealthDeps } from "./types.ts";
+import type { StatusDeps, StatusSummary } from "./status-data.ts";
+import { readRedisStatus } from "./status-redis.ts";
 import type { HealthCheck } from "./checks.ts";
 
 // Upstash's variables are read by the shared resilience state; checked here too, so one error
 // names every problem of this function's environment.
 const schema = { ...supabaseVars, ...upstashVars, ...logVars, CRON_SECRET: string().optional() };
+const statusSchema = { ...supabaseVars, ...upstashVars, STATUS_PASSWORD: string().optional() };
 
 /** Builds health's dependencies from the platform's env bindings, once per isolate. */
 export const healthDeps = perEnv((source): HealthDeps => {
@@ -44,6 +48,38 @@ export const healthDeps = perEnv((source): HealthDeps => {
       const { error } = await db.rpc("record_health_check", run);
       if (error) throw new Error(error.message);
     },
+  };
+});
+
+/** The status page's dependencies from the platform's env bindings, once per isolate. */
+export const statusDeps = perEnv((source): StatusDeps => {
+  const env = parseEnv(statusSchema, source, { together: upstashTogether });
+  const state = resilienceState(source);
+  const counters = hourlyCounters(source);
+  const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
+  const { redis } = state;
+  return {
+    password: env.STATUS_PASSWORD,
+    timeoutMs: 2_000,
+    state,
+    counters,
+    readRedis: redis
+      ? (hours, now) =>
+          state.redisDown()
+            ? Promise.reject(new Error("Redis unreachable: its breaker is open"))
+            : readRedisStatus({
+                redis,
+                prefix: env.STATE_KEY_PREFIX,
+                counterKeys: hours.map(counters.key),
+                now,
+              })
+      : undefined,
+    async summary(since, signal) {
+      const { data, error } = await db.rpc("status_summary", { since }).abortSignal(signal);
+      if (error) throw new Error(error.message);
+      return data as StatusSummary;
+    },
+    providers: providerChecks(source),
   };
 });
 

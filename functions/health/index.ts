@@ -1,8 +1,7 @@
 import { createRootApp } from "../../shared/http/app.ts";
 import { createHealthApp } from "./app.ts";
-import { healthDeps } from "./deps.ts";
+import { healthDeps, statusDeps } from "./deps.ts";
 import { createStatusApp } from "./status.ts";
-import { statusDeps } from "./status-deps.ts";
 
 /** Health deployed on its own: the shared root (request ids, access log, errors) around its app. */
 export default createRootApp({

@@ -1,9 +1,22 @@
-import type { HealthCheck, CheckResult, HealthStatus } from "./checks.ts";
-import { runChecks } from "./checks.ts";
 import type { BreakerStats } from "../../shared/resilience/breaker/store.ts";
-import { HOUR_MS, hourOf } from "../../shared/telemetry/counters.ts";
-import type { StatusDeps } from "./status-deps.ts";
+import type { ResilienceState } from "../../shared/resilience/state.ts";
+import { HOUR_MS, type HourlyCounters, hourOf } from "../../shared/telemetry/counters.ts";
+import type { RequestTrace } from "../../shared/telemetry/trace.ts";
+import { type CheckResult, type HealthCheck, type HealthStatus, runChecks } from "./checks.ts";
 import type { RedisStatus } from "./status-redis.ts";
+
+export interface StatusDeps {
+  /** HTTP Basic password of /status; unset means the page does not exist (404). */
+  password: string | undefined;
+  timeoutMs: number;
+  state: Pick<ResilienceState, "breakers" | "mode">;
+  counters: HourlyCounters;
+  /** Breakers and counters in one Redis round trip; absent without Upstash. */
+  readRedis: ((hours: number[], now: number) => Promise<RedisStatus>) | undefined;
+  /** status_summary: the Postgres aggregates in one round trip. */
+  summary(since: string, signal: AbortSignal): Promise<StatusSummary>;
+  providers: HealthCheck[];
+}
 
 /** One group's AI usage over the period (a public model or a caller key). */
 export interface UsageRow {
@@ -87,7 +100,11 @@ function hourRows(
  * Redis call (breakers and counters in one script, which is also the Redis check) and each
  * configured provider's probe, all in parallel under the health checks' timeout.
  */
-export async function statusReport(deps: StatusDeps, now = Date.now()): Promise<StatusReport> {
+export async function statusReport(
+  deps: StatusDeps,
+  now = Date.now(),
+  trace?: RequestTrace,
+): Promise<StatusReport> {
   const hours = Array.from({ length: HOURS }, (_, i) => hourOf(now) - (HOURS - 1 - i) * HOUR_MS);
   let summary: StatusSummary | undefined;
   let redis: RedisStatus | undefined;
@@ -108,6 +125,7 @@ export async function statusReport(deps: StatusDeps, now = Date.now()): Promise<
   const { status, checks } = await runChecks(
     [database, redisCheck, ...deps.providers],
     deps.timeoutMs,
+    trace,
   );
   // Without Redis (not configured or unreachable), this isolate's memory is what there is.
   const breakers = redis?.breakers ?? (await deps.state.breakers.stats(now));

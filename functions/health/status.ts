@@ -2,8 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { BaseVariables } from "../../shared/http/app.ts";
 import { AppError } from "../../shared/http/errors.ts";
 import { secureCompare } from "../../shared/http/secure-compare.ts";
-import { statusReport } from "./status-data.ts";
-import type { StatusDeps } from "./status-deps.ts";
+import { type StatusDeps, statusReport } from "./status-data.ts";
 import { statusPage } from "./status-page.ts";
 
 const REALM = 'Basic realm="Breakwater status", charset="UTF-8"';
@@ -57,10 +56,10 @@ export function createStatusApp(depsFor: (env: object) => StatusDeps) {
   app.use("/status.json", guard);
   app.get("/status.json", async (c) => {
     c.header("cache-control", "no-store");
-    return c.json(await statusReport(depsFor(c.env ?? {})));
+    return c.json(await statusReport(depsFor(c.env ?? {}), Date.now(), c.var.trace));
   });
   app.get("/status", async (c) => {
-    const report = await statusReport(depsFor(c.env ?? {}));
+    const report = await statusReport(depsFor(c.env ?? {}), Date.now(), c.var.trace);
     const nonce = crypto.randomUUID().replaceAll("-", "");
     c.header(
       "content-security-policy",

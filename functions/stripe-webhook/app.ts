@@ -71,7 +71,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
     let outcome: string | undefined;
     try {
       const delivered = await deliver(
-        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c) },
+        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.var.trace },
         `stripe:${event.id}`,
         (signal) =>
           deps.db

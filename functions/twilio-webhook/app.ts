@@ -96,7 +96,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
     let dedupe: Dedupe = "in_flight";
     try {
       ({ dedupe } = await deliver(
-        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c) },
+        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.var.trace },
         key,
         (signal) =>
           deps.db

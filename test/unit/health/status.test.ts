@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { startRedis, type RedisServer } from "../../../dev/services/redis.ts";
 import { startUpstashGateway, type UpstashGateway } from "../../../dev/upstash-gateway/index.ts";
 import { createStatusApp } from "../../../functions/health/status.ts";
-import { statusDeps } from "../../../functions/health/status-deps.ts";
+import { statusDeps } from "../../../functions/health/deps.ts";
 import { createRootApp } from "../../../shared/http/app.ts";
 import { resilienceState } from "../../../shared/resilience/state.ts";
 import { hourlyCounters } from "../../../shared/telemetry/counters.ts";
