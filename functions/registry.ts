@@ -28,9 +28,7 @@ const STATE = [
   "STATE_KEY_PREFIX",
   "UPSTASH_LUA_KEY_LOCKING",
   "LOG_LEVEL",
-  // Every breaker's transitions are alerts, every request a trace (docs/operations.md).
-  "ALERT_WEBHOOK_URL",
-  "ALERT_WEBHOOK_FORMAT",
+  // Every request is a trace (docs/operations.md).
   "OTEL_EXPORTER_OTLP_ENDPOINT",
   "OTEL_EXPORTER_OTLP_HEADERS",
   "OTEL_SERVICE_NAME",
@@ -55,7 +53,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     paths: ["/health", "/status", "/status.json"],
     required: DATABASE,
     // Provider keys: health probes every configured provider.
-    optional: [...STATE, "CRON_SECRET", "STATUS_PASSWORD", ...PROVIDERS],
+    optional: [
+      ...STATE,
+      "CRON_SECRET",
+      "STATUS_PASSWORD",
+      "ALERT_WEBHOOK_URL",
+      "ALERT_WEBHOOK_FORMAT",
+      ...PROVIDERS,
+    ],
     cron: { schedule: "* * * * *", path: "/health/cron" },
     smoke: { method: "GET", path: "/health/cron", status: 401 },
   },

@@ -1,3 +1,5 @@
+import { createAlerts } from "../../shared/alerts/index.ts";
+import { alertVars } from "../../shared/alerts/vars.ts";
 import { createDatabase } from "../../shared/clients/database.ts";
 import { perEnv } from "../../shared/env/per-env.ts";
 import { parseEnv, string } from "../../shared/env/schema.ts";
@@ -13,7 +15,13 @@ import type { HealthCheck } from "./checks.ts";
 
 // Upstash's variables are read by the shared resilience state; checked here too, so one error
 // names every problem of this function's environment.
-const schema = { ...supabaseVars, ...upstashVars, ...logVars, CRON_SECRET: string().optional() };
+const schema = {
+  ...supabaseVars,
+  ...upstashVars,
+  ...logVars,
+  ...alertVars,
+  CRON_SECRET: string().optional(),
+};
 const statusSchema = { ...supabaseVars, ...upstashVars, STATUS_PASSWORD: string().optional() };
 
 /** Builds health's dependencies from the platform's env bindings, once per isolate. */
@@ -21,6 +29,7 @@ export const healthDeps = perEnv((source): HealthDeps => {
   const env = parseEnv(schema, source, { together: upstashTogether });
   const state = resilienceState(source);
   const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
+  const log = createLogger({ fn: "health", level: env.LOG_LEVEL });
   const database: HealthCheck = {
     name: "database",
     async run(signal) {
@@ -42,8 +51,14 @@ export const healthDeps = perEnv((source): HealthDeps => {
     timeoutMs: 2_000,
     state,
     cronSecret: env.CRON_SECRET,
-    log: createLogger({ fn: "health", level: env.LOG_LEVEL }),
-    alerts: state.alerts,
+    log,
+    alerts: createAlerts({
+      url: env.ALERT_WEBHOOK_URL,
+      format: env.ALERT_WEBHOOK_FORMAT,
+      redis: state.redis,
+      prefix: env.STATE_KEY_PREFIX,
+      log,
+    }),
     async recordRun(run) {
       const { error } = await db.rpc("record_health_check", run);
       if (error) throw new Error(error.message);

@@ -1,11 +1,7 @@
 import type { Redis } from "@upstash/redis";
 import { BoundedMap } from "../bounded-map.ts";
 import type { Logger } from "../http/logger.ts";
-import {
-  CircuitBreaker,
-  isBrokenCircuitError,
-  type TransitionEvent,
-} from "../resilience/breaker/breaker.ts";
+import { CircuitBreaker, isBrokenCircuitError } from "../resilience/breaker/breaker.ts";
 import { breakerConfig } from "../resilience/breaker/config.ts";
 import { MemoryBreakerStore } from "../resilience/breaker/memory-store.ts";
 import { timeout } from "../resilience/timeout.ts";
@@ -16,8 +12,6 @@ export type { Alert, AlertFormat } from "./format.ts";
 export interface Alerts {
   /** Sends `alert` once for the whole fleet (`id` names it); never throws. */
   send(alert: Alert, id: string): Promise<void>;
-  /** The breakers' transition hook: opened, the database's opened, closed. */
-  onTransition(event: TransitionEvent): Promise<void>;
 }
 
 export interface AlertOptions {
@@ -31,18 +25,15 @@ export interface AlertOptions {
   timeoutMs?: number;
 }
 
-/** The database's breaker (shared/clients/database.ts): its opening means webhooks answer 503. */
-const DATABASE_BREAKER = "postgres";
 /** An alert's claim outlives any outage that could repeat its id. */
 const CLAIM_MS = 7 * 24 * 3600_000;
 // The receiver's own breaker, in this isolate: a dead chat webhook costs one timeout per minute.
 const RECEIVER_BREAKER = breakerConfig({ failureThreshold: 3, resetTimeoutMs: 60_000 });
 
 /**
- * Alerts to a chat webhook (`ALERT_WEBHOOK_URL`), each sent once fleet-wide: the first isolate
- * to `SET NX` its id in Redis sends it. Sending happens after responses (`waitUntil`) or in the
- * cron run, under the receiver's own breaker and a timeout, so a failing receiver is logged and
- * never reaches a request.
+ * Alerts to a chat webhook (`ALERT_WEBHOOK_URL`), each sent once fleet-wide: the first run to
+ * `SET NX` its id in Redis sends it. Sent from the cron run, under the receiver's own breaker
+ * and a timeout, so a failing receiver is logged and never reaches a request.
  */
 export function createAlerts(options: AlertOptions): Alerts {
   const { url, format, redis, prefix, log } = options;
@@ -89,7 +80,7 @@ export function createAlerts(options: AlertOptions): Alerts {
     }
   }
 
-  const alerts: Alerts = {
+  return {
     async send(alert, id) {
       try {
         if (!(await claim(id))) return;
@@ -100,18 +91,5 @@ export function createAlerts(options: AlertOptions): Alerts {
         log.error(`alert not delivered: ${reason}`, { kind: alert.kind, error });
       }
     },
-    async onTransition({ breaker, transition, generation, openUntil }) {
-      // A re-opening is the same outage: its first opening was the alert.
-      if (transition === "reopened") return;
-      const kind =
-        transition === "closed"
-          ? "breaker_closed"
-          : breaker === DATABASE_BREAKER
-            ? "database_open"
-            : "breaker_opened";
-      const alert: Alert = { kind, breaker, at: Date.now(), ...(openUntil ? { openUntil } : {}) };
-      await alerts.send(alert, `${breaker}:${kind}:${generation}`);
-    },
   };
-  return alerts;
 }

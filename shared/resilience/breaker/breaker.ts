@@ -1,6 +1,6 @@
 import type { Logger } from "../../http/logger.ts";
 import { type BreakerConfig, openJitter } from "./config.ts";
-import type { BreakerStore, GateResult, RecordResult, Transition } from "./store.ts";
+import type { BreakerStore, GateResult, RecordResult } from "./store.ts";
 
 const BRAND = Symbol.for("breakwater.BrokenCircuitError");
 
@@ -30,21 +30,11 @@ export interface Permit {
   leaseId: string;
 }
 
-/** A breaker's transition, as the one report fleet-wide that caused it sees it. */
-export interface TransitionEvent {
-  breaker: string;
-  transition: Transition;
-  generation: number;
-  openUntil?: number;
-}
-
 export interface CircuitBreakerOptions {
   name: string;
   config: BreakerConfig;
   store: BreakerStore;
   log?: Logger;
-  /** Told of each transition this isolate's report caused (alerts); awaited, never thrown from. */
-  onTransition?: (event: TransitionEvent) => Promise<void>;
   clock?: () => number;
   random?: () => number;
   /**
@@ -65,7 +55,6 @@ export class CircuitBreaker {
   readonly config: BreakerConfig;
   readonly #store: BreakerStore;
   readonly #log: Logger | undefined;
-  readonly #onTransition: CircuitBreakerOptions["onTransition"];
   readonly #clock: () => number;
   readonly #random: () => number;
   readonly #successFlushMs: number | undefined;
@@ -80,7 +69,6 @@ export class CircuitBreaker {
     this.config = options.config;
     this.#store = options.store;
     this.#log = options.log;
-    this.#onTransition = options.onTransition;
     this.#clock = options.clock ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#successFlushMs = options.successFlushMs;
@@ -168,12 +156,6 @@ export class CircuitBreaker {
         this.#log?.[level](`breaker ${result.transition}`, {
           breaker: this.name,
           openUntil: result.openUntil,
-        });
-        await this.#onTransition?.({
-          breaker: this.name,
-          transition: result.transition,
-          generation: result.generation,
-          ...(result.openUntil !== undefined ? { openUntil: result.openUntil } : {}),
         });
       }
       return result;

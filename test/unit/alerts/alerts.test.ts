@@ -74,25 +74,6 @@ test("without Redis an alert is sent once per isolate", async () => {
   expect(receiver.bodies.length - before).toBe(1);
 });
 
-test("transitions: the database breaker has its own alert, a re-opening none, a closing one", async () => {
-  receiver.answer("ok");
-  const alerts = alertsWith({ format: "json" });
-  const before = receiver.bodies.length;
-  await alerts.onTransition({
-    breaker: "postgres",
-    transition: "opened",
-    generation: 1,
-    openUntil: Date.now() + 5_000,
-  });
-  await alerts.onTransition({ breaker: "postgres", transition: "reopened", generation: 2 });
-  await alerts.onTransition({ breaker: "postgres", transition: "closed", generation: 3 });
-  expect(receiver.bodies.slice(before).map((b) => b.kind)).toEqual([
-    "database_open",
-    "breaker_closed",
-  ]);
-  expect(receiver.bodies[before].text).toContain("webhooks are answering 503");
-});
-
 test("a failing or hanging receiver is logged, never thrown; after three failures its breaker stops the calls", async () => {
   const lines: string[] = [];
   const alerts = alertsWith({ lines });
