@@ -1,5 +1,6 @@
 import { createAlerts } from "../../shared/alerts/index.ts";
 import { alertVars } from "../../shared/alerts/vars.ts";
+import { createRedis } from "../../shared/clients/redis.ts";
 import { createDatabase } from "../../shared/clients/database.ts";
 import { perEnv } from "../../shared/env/per-env.ts";
 import { parseEnv, string } from "../../shared/env/schema.ts";
@@ -72,7 +73,15 @@ export const statusDeps = perEnv((source): StatusDeps => {
   const state = resilienceState(source);
   const counters = hourlyCounters(source);
   const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
-  const { redis } = state;
+  // Its own client: a page may wait on Redis longer than a request path's 150 ms.
+  const redis =
+    env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+      ? createRedis({
+          url: env.UPSTASH_REDIS_REST_URL,
+          token: env.UPSTASH_REDIS_REST_TOKEN,
+          timeoutMs: 1_000,
+        })
+      : undefined;
   return {
     password: env.STATUS_PASSWORD,
     timeoutMs: 2_000,

@@ -20,8 +20,11 @@ const otelVars = {
   OTEL_SERVICE_NAME: string().optional(),
 };
 
-/** How long an export waits for work after the response (deferred writes) to end its spans. */
-const SETTLE_MS = 10_000;
+/**
+ * How long an export waits for work after the response (deferred writes, a stream still being
+ * relayed) to end its spans: under the 30 s Workers gives `waitUntil` work.
+ */
+const SETTLE_MS = 25_000;
 
 /** The exporter's settings from the OpenTelemetry variables; undefined when tracing is off. */
 export const otlpConfig = perEnv((source): OtlpConfig | undefined => {
