@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { perEnv } from "../env/per-env.ts";
-import type { Logger } from "../http/logger.ts";
-import { parseEnv, string, url } from "../env/schema.ts";
+import { createLogger, type Logger } from "../http/logger.ts";
+import { EnvError, parseEnv, string, url } from "../env/schema.ts";
 import { deferFor } from "../http/defer.ts";
 import { exportSpans, type OtlpConfig, parseOtlpHeaders, tracesUrl } from "./otlp.ts";
 import { RequestTrace, SpanKind } from "./trace.ts";
@@ -26,9 +26,20 @@ const otelVars = {
  */
 const SETTLE_MS = 25_000;
 
-/** The exporter's settings from the OpenTelemetry variables; undefined when tracing is off. */
+/**
+ * The exporter's settings from the OpenTelemetry variables; undefined when tracing is off. A
+ * malformed one turns tracing off (logged once per isolate) rather than fail every request:
+ * telemetry never decides whether a request is served.
+ */
 export const otlpConfig = perEnv((source): OtlpConfig | undefined => {
-  const env = parseEnv(otelVars, source);
+  let env;
+  try {
+    env = parseEnv(otelVars, source);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    createLogger({ fn: "telemetry" }).error(`tracing off: ${error.message}`);
+    return undefined;
+  }
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   return {
     url: tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT),

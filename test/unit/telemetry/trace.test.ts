@@ -1,4 +1,5 @@
 import { expect, test } from "vitest";
+import { otlpConfig } from "../../../shared/telemetry/middleware.ts";
 import { otlpRequest, parseOtlpHeaders, tracesUrl } from "../../../shared/telemetry/otlp.ts";
 import { parseTraceparent, RequestTrace, SpanKind } from "../../../shared/telemetry/trace.ts";
 
@@ -96,5 +97,12 @@ test("OTEL_EXPORTER_OTLP_HEADERS and the endpoint are read as the specification 
   expect(tracesUrl("https://otel.example.com")).toBe("https://otel.example.com/v1/traces");
   expect(tracesUrl("https://otel.example.com/otlp/")).toBe(
     "https://otel.example.com/otlp/v1/traces",
+  );
+});
+
+test("a malformed OTEL_EXPORTER_OTLP_ENDPOINT turns tracing off instead of failing requests", () => {
+  expect(otlpConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" })).toBeUndefined();
+  expect(otlpConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel.example.com" })?.url).toBe(
+    "https://otel.example.com/v1/traces",
   );
 });
