@@ -111,23 +111,6 @@ export class RequestTrace {
     return span;
   }
 
-  /** Runs `work` inside a span that ends when it settles, failed if it throws. */
-  async run<T>(
-    name: string,
-    options: { kind?: number; parent?: Span; attributes?: Attributes },
-    work: (span: Span) => Promise<T>,
-  ): Promise<T> {
-    const span = this.start(name, options);
-    try {
-      return await work(span);
-    } catch (error) {
-      span.fail(error instanceof Error ? error.name : "error");
-      throw error;
-    } finally {
-      span.end();
-    }
-  }
-
   /** Resolves once every started span has ended, or after `maxMs`, whichever comes first. */
   idle(maxMs: number): Promise<void> {
     if (this.#open === 0) return Promise.resolve();
@@ -142,14 +125,23 @@ export class RequestTrace {
 }
 
 /**
- * Runs `work` in a span of `trace` when there is one (tracing configured), else just runs it:
- * the one call every instrumented place makes.
+ * Runs `work` in a span of `trace` that ends when it settles (failed if it throws), or just runs
+ * it when there is no trace (tracing off): the one call every instrumented place makes.
  */
-export function traced<T>(
+export async function traced<T>(
   trace: RequestTrace | undefined,
   name: string,
   options: { kind?: number; parent?: Span; attributes?: Attributes },
   work: (span: Span | undefined) => Promise<T>,
 ): Promise<T> {
-  return trace ? trace.run(name, options, work) : work(undefined);
+  if (!trace) return work(undefined);
+  const span = trace.start(name, options);
+  try {
+    return await work(span);
+  } catch (error) {
+    span.fail(error instanceof Error ? error.name : "error");
+    throw error;
+  } finally {
+    span.end();
+  }
 }

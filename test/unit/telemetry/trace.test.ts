@@ -1,7 +1,12 @@
 import { expect, test } from "vitest";
 import { otlpConfig } from "../../../shared/telemetry/middleware.ts";
 import { otlpRequest, parseOtlpHeaders, tracesUrl } from "../../../shared/telemetry/otlp.ts";
-import { parseTraceparent, RequestTrace, SpanKind } from "../../../shared/telemetry/trace.ts";
+import {
+  parseTraceparent,
+  RequestTrace,
+  SpanKind,
+  traced,
+} from "../../../shared/telemetry/trace.ts";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT = "00f067aa0ba902b7";
@@ -59,7 +64,7 @@ test("idle() waits for spans still open after the response, and no longer than i
 test("a failed span records the error's name, never its message", async () => {
   const trace = new RequestTrace();
   await expect(
-    trace.run("call", {}, async () => {
+    traced(trace, "call", {}, async () => {
       throw new TypeError("secret-bearing message sk-live-123");
     }),
   ).rejects.toThrow();
