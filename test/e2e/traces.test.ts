@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { startAiStack } from "./ai-stack.ts";
+import { PROXY_KEY, startAiStack } from "./ai-stack.ts";
 import { startOtlpReceiver } from "./otlp-receiver.ts";
 import { STRIPE_SECRET, sendStripe, signStripe, post, stripeEvent } from "./webhook-stack.ts";
 
@@ -120,4 +120,95 @@ test("a collector that fails or is gone never affects a request", async () => {
   } finally {
     receiver.fail(false);
   }
+});
+
+test("a chat completion with a failover is one trace: both providers' attempts, the Redis call, GenAI attributes, under the caller's trace id", async () => {
+  const traceId = hex(16);
+  const callerSpan = hex(8);
+  ai.mocks.openai.failNext("500", 2); // one attempt and its retry fail: Anthropic serves
+  const openaiCalls = ai.mocks.openai.calls().length;
+  const completion = await ai
+    .client()
+    .chat.completions.create(
+      { model: "chat-default", messages: [{ role: "user", content: "a secret question" }] },
+      { headers: { traceparent: `00-${traceId}-${callerSpan}-01` } },
+    );
+  expect(completion.choices[0]!.message.content).toBeTruthy();
+  await receiver.waitFor(traceId, "ai.usage.record");
+
+  const spans = receiver.spans.filter((s) => s.traceId === traceId);
+  const server = spans.find((s) => s.kind === 2)!;
+  expect(server).toMatchObject({ name: "POST /v1/chat/completions", parentSpanId: callerSpan });
+  const attempts = spans
+    .filter((s) => s.attributes["gen_ai.operation.name"] === "chat")
+    .sort(
+      (a, b) =>
+        Number(a.attributes["breakwater.attempt"]) - Number(b.attributes["breakwater.attempt"]),
+    );
+  expect(
+    attempts.map((s) => [
+      s.name,
+      s.attributes["gen_ai.provider.name"],
+      s.attributes["http.response.status_code"],
+    ]),
+  ).toEqual([
+    ["chat gpt-4o-mini", "openai", 500],
+    ["chat gpt-4o-mini", "openai", 500],
+    ["chat claude-3-5-haiku-latest", "anthropic", 200],
+  ]);
+  for (const span of attempts) {
+    expect(span.parentSpanId).toBe(server.spanId);
+    expect(span.kind).toBe(3);
+    expect(span.attributes["breakwater.breaker.state"]).toBe("closed");
+  }
+  expect(attempts[0]!.status.code).toBe(2);
+  expect(attempts[1]!.attributes["breakwater.retry.delay_ms"]).toBeGreaterThanOrEqual(0);
+  expect(attempts[2]!.attributes).toMatchObject({
+    "gen_ai.request.model": "claude-3-5-haiku-latest",
+    "gen_ai.response.model": "claude-3-5-haiku-latest",
+    "gen_ai.usage.input_tokens": completion.usage!.prompt_tokens,
+    "gen_ai.usage.output_tokens": completion.usage!.completion_tokens,
+  });
+  expect(spans.find((s) => s.name === "ai.admission")!.attributes["db.system.name"]).toBe("redis");
+  expect(spans.find((s) => s.name === "ai.usage.record")!.attributes["db.system.name"]).toBe(
+    "postgresql",
+  );
+
+  // The providers were called under the attempts' own spans, in the caller's trace.
+  const upstreamParents = [
+    ...ai.mocks.openai
+      .calls()
+      .slice(openaiCalls)
+      .map((c) => c.headers.traceparent),
+    ai.mocks.anthropic.calls().at(-1)!.headers.traceparent,
+  ];
+  expect(upstreamParents).toEqual(attempts.map((s) => `00-${traceId}-${s.spanId}-01`));
+  // No message content, no key in any attribute.
+  const text = JSON.stringify(spans, (_, v) => (typeof v === "bigint" ? String(v) : v));
+  for (const leak of ["a secret question", PROXY_KEY, completion.choices[0]!.message.content!])
+    expect(text).not.toContain(leak);
+});
+
+test("a provider whose breaker is open is a span with no call: the chain passed it over", async () => {
+  ai.mocks.openai.failNext("500", 100);
+  const ask = { model: "chat-default", messages: [{ role: "user" as const, content: "hi" }] };
+  for (let i = 0; i < 5; i++) await ai.client().chat.completions.create(ask);
+  await new Promise((r) => setTimeout(r, 300)); // the breaker's reports run after the responses
+  const traceId = hex(16);
+  await ai.client().chat.completions.create(ask, {
+    headers: { traceparent: `00-${traceId}-${hex(8)}-01` },
+  });
+  await receiver.waitFor(traceId, "ai.usage.record");
+  const chat = receiver.spans.filter(
+    (s) => s.traceId === traceId && s.attributes["gen_ai.operation.name"] === "chat",
+  );
+  expect(chat.map((s) => [s.name, s.attributes["breakwater.breaker.state"]])).toEqual(
+    expect.arrayContaining([
+      ["chat gpt-4o-mini", "open"],
+      ["chat claude-3-5-haiku-latest", "closed"],
+    ]),
+  );
+  expect(chat.find((s) => s.name === "chat gpt-4o-mini")!.attributes).not.toHaveProperty(
+    "http.response.status_code",
+  );
 });
