@@ -77,6 +77,11 @@ export async function launchChromium(): Promise<Browser> {
       }
     });
     child.on("exit", (code) => reject(new Error(`Chromium exited (${code}): ${output}`)));
+    child.on("error", (error) =>
+      reject(
+        new Error(`Debian's chromium is needed (apt-get install -y chromium): ${error.message}`),
+      ),
+    );
   });
   const http = endpoint.replace(/^ws:\/\/([^/]+)\/.*$/, "http://$1");
   return {
