@@ -21,8 +21,6 @@ export interface SqlFixture {
   /** supabase-js with the anon key: who must be refused. */
   anon: SupabaseClient;
   db: pg.Client;
-  /** The key `gateway` runs calls as the service role with. */
-  serviceRoleKey: string;
 }
 
 /**
@@ -33,7 +31,6 @@ export function useMigratedDatabase(label: string): SqlFixture {
   const fixture = {} as SqlFixture;
   beforeAll(async () => {
     const keys = { serviceRoleKey: `service-${randomUUID()}`, anonKey: `anon-${randomUUID()}` };
-    fixture.serviceRoleKey = keys.serviceRoleKey;
     fixture.databaseUrl = await createDatabase(
       inject("postgresAdminUrl"),
       `${label}_${randomUUID().slice(0, 8)}`,
