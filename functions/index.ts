@@ -4,11 +4,13 @@ import { aiProxyDeps } from "./ai-proxy/deps.ts";
 import { createEventsApp } from "./events/app.ts";
 import { eventsDeps } from "./events/deps.ts";
 import { createHealthApp } from "./health/app.ts";
-import { healthDeps } from "./health/deps.ts";
+import { healthDeps, statusDeps } from "./health/deps.ts";
 import { createMessagingApp } from "./messaging/app.ts";
 import { messagingDeps } from "./messaging/deps.ts";
 import { createPaymentsApp } from "./payments/app.ts";
 import { paymentsDeps } from "./payments/deps.ts";
+import { createStatusApp } from "./health/status.ts";
+
 import { createStripeWebhookApp } from "./stripe-webhook/app.ts";
 import { stripeWebhookDeps } from "./stripe-webhook/deps.ts";
 import { createTwilioWebhookApp } from "./twilio-webhook/app.ts";
@@ -21,6 +23,7 @@ export function createAllFunctionsApp(options: Partial<RootAppOptions> = {}) {
     ...options,
     apps: [
       createHealthApp(healthDeps),
+      createStatusApp(statusDeps),
       createStripeWebhookApp(stripeWebhookDeps),
       createTwilioWebhookApp(twilioWebhookDeps),
       createAiProxyApp(aiProxyDeps),

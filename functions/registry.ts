@@ -28,6 +28,10 @@ const STATE = [
   "STATE_KEY_PREFIX",
   "UPSTASH_LUA_KEY_LOCKING",
   "LOG_LEVEL",
+  // Every request is a trace (docs/operations.md).
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "OTEL_SERVICE_NAME",
 ];
 /** Callers of the outbound functions: service keys, and Supabase tokens (HS256 secret or JWKS). */
 const CALLERS = ["SERVICE_API_KEYS", "SUPABASE_JWT_SECRET"];
@@ -46,10 +50,17 @@ const PROVIDERS = [
 export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: "health",
-    paths: ["/health"],
+    paths: ["/health", "/status", "/status.json"],
     required: DATABASE,
     // Provider keys: health probes every configured provider.
-    optional: [...STATE, "CRON_SECRET", ...PROVIDERS],
+    optional: [
+      ...STATE,
+      "CRON_SECRET",
+      "STATUS_PASSWORD",
+      "ALERT_WEBHOOK_URL",
+      "ALERT_WEBHOOK_FORMAT",
+      ...PROVIDERS,
+    ],
     cron: { schedule: "* * * * *", path: "/health/cron" },
     smoke: { method: "GET", path: "/health/cron", status: 401 },
   },

@@ -4,6 +4,8 @@ import { deferFor } from "../../shared/http/defer.ts";
 import { AppError } from "../../shared/http/errors.ts";
 import type { Usage } from "../../shared/providers/types.ts";
 import { rateLimitHeaders } from "../../shared/resilience/ratelimit/index.ts";
+import { attemptSpans } from "../../shared/telemetry/genai.ts";
+import { SpanKind, traced } from "../../shared/telemetry/trace.ts";
 import { admit } from "./admission.ts";
 import type { Endpoint } from "./endpoints.ts";
 import { runChain } from "./failover.ts";
@@ -11,6 +13,9 @@ import { respond } from "./respond.ts";
 import type { AiProxyEnv } from "./types.ts";
 import { type Answer, callUpstream } from "./upstream.ts";
 import { recordUsage } from "./usage.ts";
+
+const REDIS_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "redis" } };
+const POSTGRES_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "postgresql" } };
 
 /** Requests are JSON; an image prompt or a long conversation fits well under this. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -32,11 +37,16 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
   const answer = endpoint.answer(body);
   const targets = deps.targets(endpoint.capability, body.model);
   if (targets.length === 0) throw modelNotFound(body.model);
-  const { rate, firstPermit } = await admit(deps, caller, targets[0]!);
+  const { trace } = c.var;
+  // Rate limit and first breaker gate: one Redis round trip, one span.
+  const { rate, firstPermit } = await traced(trace, "ai.admission", REDIS_SPAN, () =>
+    admit(deps, caller, targets[0]!),
+  );
   if (rate.error)
     log.warn("rate limit decided without Redis", { source: rate.source, error: rate.error });
 
   const defer = deferFor(c);
+  const spans = attemptSpans(trace, endpoint.capability);
   const result = await runChain<Answer>({
     targets,
     firstPermit,
@@ -44,8 +54,17 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
     deadline: started + deps.timeouts.deadlineMs,
     signal: c.req.raw.signal,
     defer,
-    attempt: (link, signal) => callUpstream({ endpoint, body, answer, link, signal }),
+    attempt: (link, signal) =>
+      spans.run(link.target, (traceparent) =>
+        callUpstream({ endpoint, body, answer, link, signal, traceparent }),
+      ),
   });
+  // Targets before the one that served (all of them, when none did) that got no call.
+  const passed = result.ok ? targets.slice(0, targets.indexOf(result.served)) : targets;
+  spans.skipped(
+    passed.map((link) => link.target),
+    (index) => (index === 0 ? firstPermit instanceof Error : passed[index]!.breaker.knownOpen),
+  );
   const upstreamMs = Date.now() - started;
   const served = result.ok ? result.served.target : undefined;
   // After the response: reading usage from passed-through bytes included.
@@ -55,16 +74,20 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
         const usage = usageOf();
         if (caller.tokensPerMinute && usage)
           defer(deps.tokenLimiter(caller.tokensPerMinute).limit(caller.id, usage.total_tokens));
-        return recordUsage(deps.db, log, {
-          requestId: c.var.requestId,
-          keyId: caller.id,
-          publicModel: body.model,
-          provider: served?.provider ?? null,
-          upstreamModel: served?.model ?? null,
-          usage,
-          latencyMs: Date.now() - started,
-          attempts: result.attempts,
-          status,
+        // The usage row's span starts before the serving attempt's ends: one trace, one export.
+        return traced(trace, "ai.usage.record", POSTGRES_SPAN, () => {
+          spans.served(usage);
+          return recordUsage(deps.db, log, {
+            requestId: c.var.requestId,
+            keyId: caller.id,
+            publicModel: body.model,
+            provider: served?.provider ?? null,
+            upstreamModel: served?.model ?? null,
+            usage,
+            latencyMs: Date.now() - started,
+            attempts: result.attempts,
+            status,
+          });
         });
       }),
     );

@@ -26,6 +26,8 @@ export interface UpstreamCall<C extends Capability = Capability> {
   answer: AnswerMode;
   link: ChainTarget<C>;
   signal: AbortSignal;
+  /** The attempt's W3C trace context, passed on to the provider when tracing is on. */
+  traceparent?: string | undefined;
 }
 
 // The transforms of one capability, seen without knowing which (the endpoint row pairs them).
@@ -42,7 +44,11 @@ type AnyTransform = {
 export async function callUpstream(call: UpstreamCall): Promise<Answer | Response> {
   const { link, answer } = call;
   const transform = link.transform as AnyTransform;
-  const res = await send(build(call, transform), call.signal);
+  const built = build(call, transform);
+  const upstream = call.traceparent
+    ? { ...built, headers: { ...built.headers, traceparent: call.traceparent } }
+    : built;
+  const res = await send(upstream, call.signal);
   if (!res.ok) return res;
   if (API_CAPABILITIES.has(call.endpoint.capability)) {
     return apiAnswer(res, link.transform as ApiTransform<unknown>, call);

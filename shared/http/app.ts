@@ -9,6 +9,7 @@ import {
   openAiEnvelope,
 } from "./envelope.ts";
 import { EnvError } from "../env/schema.ts";
+import { tracing } from "../telemetry/middleware.ts";
 import { AppError, type ErrorCategory, isAppError } from "./errors.ts";
 import { createLogger, type Logger, type LogLevel } from "./logger.ts";
 import { methodsAllowed } from "./methods.ts";
@@ -83,6 +84,7 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
   };
   const app = new Hono<{ Variables: BaseVariables }>();
   app.use(requestId());
+  app.use(tracing(options.name));
   app.use(async function accessLog(c, next) {
     const started = Date.now();
     c.set("log", loggerFor(c.env).child({ requestId: c.var.requestId }));

@@ -53,4 +53,10 @@ export const SAMPLES: Readonly<Record<string, string>> = {
   WEBHOOK_RETRY_SCHEDULE: "5s,5m,30m,2h,5h,10h,10h",
   WEBHOOK_TIMEOUT_MS: "15000",
   WEBHOOK_ALLOW_LOOPBACK: "false",
+  STATUS_PASSWORD: "sample-status-password",
+  ALERT_WEBHOOK_URL: "https://hooks.example.com/alerts",
+  ALERT_WEBHOOK_FORMAT: "slack",
+  OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel.example.com",
+  OTEL_EXPORTER_OTLP_HEADERS: "api-key=sample",
+  OTEL_SERVICE_NAME: "breakwater",
 };

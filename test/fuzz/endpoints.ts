@@ -767,4 +767,7 @@ export const ENDPOINTS: Endpoint[] = [
     body: anyBody,
   },
   ...EVENTS_ENDPOINTS,
+  // Behind STATUS_PASSWORD: fuzzed for what it refuses; the page itself is the e2e test's.
+  { name: "GET /status", method: "GET", path: "/status", guard: "none", body: anyBody },
+  { name: "GET /status.json", method: "GET", path: "/status.json", guard: "none", body: anyBody },
 ];

@@ -38,6 +38,7 @@ const SECONDARY_TWILIO_TOKEN = "fuzz-twilio-secondary-token-0123456789";
  */
 export const FUZZ_BINDINGS: Record<string, string> = {
   CRON_SECRET: FUZZ_CRON_SECRET,
+  STATUS_PASSWORD: `status-fuzz-${crypto.randomUUID()}`,
   STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${OLD_STRIPE_SECRET}`,
   TWILIO_AUTH_TOKEN_SECONDARY: SECONDARY_TWILIO_TOKEN,
   AI_REQUESTS_PER_MINUTE: "1000000",
@@ -45,8 +46,8 @@ export const FUZZ_BINDINGS: Record<string, string> = {
   WEBHOOK_SOURCES: JSON.stringify(FUZZ_SOURCES),
 };
 
-// Binding names that hold credentials: *_SECRET, *_TOKEN, *_KEY(S), *_TOKEN_SECONDARY.
-const SECRET_NAME = /(?:SECRET|TOKEN|_KEYS?|TOKEN_SECONDARY)$/;
+// Binding names that hold credentials: *_SECRET, *_TOKEN, *_KEY(S), *_TOKEN_SECONDARY, *_PASSWORD.
+const SECRET_NAME = /(?:SECRET|TOKEN|_KEYS?|TOKEN_SECONDARY|PASSWORD)$/;
 
 /** Every credential among `bindings`, comma-separated lists split. */
 export function secretsIn(bindings: Record<string, string>): Secret[] {
