@@ -45,7 +45,7 @@ export async function benchWebhooks(
     workers: { stripe_new: stack.worker, stripe_duplicate: stack.worker },
     redisCommands: {
       stripe_new: owed(commands.stripe_new!.run),
-      stripe_duplicate: commands.stripe_duplicate!.run,
+      stripe_duplicate: owed(commands.stripe_duplicate!.run),
     },
   });
   await settle();
