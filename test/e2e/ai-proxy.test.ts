@@ -242,14 +242,16 @@ describe("bad input in OpenAI's error shape", () => {
     expect(res.status).toBe(413);
   });
 
-  test("a caller cannot choose an upstream URL: a model name is only a model name", async () => {
+  test("a caller cannot choose an upstream: direct provider:model names are off unless enabled", async () => {
     const before = ai.mocks.openai.calls().length;
     const res = await post(
       JSON.stringify({ ...ask("openai:http://127.0.0.1:1/steal"), base_url: "http://127.0.0.1:1" }),
     );
-    expect(res.status).toBe(200);
-    const sent = ai.mocks.openai.calls().slice(before);
-    expect(sent.map((call) => call.path)).toEqual(["/v1/chat/completions"]);
-    expect((sent[0]!.body as { model: string }).model).toBe("http://127.0.0.1:1/steal");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: "model_not_found", param: "model" } });
+    const direct = await post(JSON.stringify(ask("openai:gpt-4o-mini")));
+    expect(direct.status).toBe(404);
+    expect(ai.mocks.openai.calls().length).toBe(before);
   });
+});
 });
