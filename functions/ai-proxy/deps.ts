@@ -15,6 +15,9 @@ import { BoundedMap } from "../../shared/bounded-map.ts";
 import { PROVIDERS, configuredProviders } from "../../shared/providers/index.ts";
 import { type RateLimiter, createRateLimiter } from "../../shared/resilience/ratelimit/index.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
+import { memoryValues, redisValues } from "../../shared/resilience/values/index.ts";
+import type { KeyAdminDeps } from "./admin.ts";
+import { createAuthLimit } from "./auth-limit.ts";
 import type { Capability } from "./endpoints.ts";
 import type { ChainTarget } from "./failover.ts";
 import { createKeyStore } from "./keys.ts";
@@ -22,6 +25,9 @@ import { type Routes, parseRoutes, resolveModel } from "./routes.ts";
 import type { AiProxyDeps } from "./types.ts";
 
 const known = new Set(PROVIDERS.keys());
+
+/** How long an isolate trusts a found key: a revoked key is refused everywhere within this. */
+export const KEY_CACHE_MS = 30_000;
 
 /** Each provider's key and base URL override, from the registry: adding a provider adds its variables. */
 const providerVars: Schema = Object.fromEntries(
@@ -40,6 +46,8 @@ const schema = {
   PROXY_API_KEYS: list().optional(),
   /** Per key, unless its row in api_keys says otherwise. */
   AI_REQUESTS_PER_MINUTE: integer(1, 1_000_000).default(60),
+  /** Failed key lookups per client address per minute, fleet-wide, before 429. */
+  AI_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000).default(20),
   AI_ATTEMPT_TIMEOUT_MS: integer(100, 600_000).default(60_000),
   AI_FIRST_TOKEN_TIMEOUT_MS: integer(100, 600_000).default(15_000),
   AI_STREAM_IDLE_TIMEOUT_MS: integer(100, 600_000).default(30_000),
@@ -51,11 +59,23 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
   const env = parseEnv(schema, source, { together: upstashTogether });
   const state = resilienceState(source);
   const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
+  const values = state.redis
+    ? redisValues(state.redis, { keyLocking: env.UPSTASH_LUA_KEY_LOCKING === "true" })
+    : memoryValues();
+  const authLimit = createAuthLimit({
+    values,
+    fallback: memoryValues(),
+    redisDown: state.redisDown,
+    prefix: env.STATE_KEY_PREFIX,
+    perMinute: env.AI_AUTH_FAILURES_PER_MINUTE,
+  });
   const keys = createKeyStore({
     envKeys: env.PROXY_API_KEYS ?? [],
     db,
     defaultRequestsPerMinute: env.AI_REQUESTS_PER_MINUTE,
-    cacheMs: 30_000,
+    cacheMs: KEY_CACHE_MS,
+    negativeCacheMs: 60_000,
+    reserveLookup: authLimit.reserve,
   });
   const limiters = new Map<string, RateLimiter>();
   const limiter = (name: string, limit: number) => {
@@ -105,5 +125,16 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
       idleMs: env.AI_STREAM_IDLE_TIMEOUT_MS,
       deadlineMs: env.AI_DEADLINE_MS,
     },
+  };
+});
+
+const adminSchema = { ...supabaseVars, ADMIN_API_KEY: string().optional() };
+
+/** The key admin API's dependencies, once per isolate: its own small slice of the env. */
+export const keyAdminDeps = perEnv((source): KeyAdminDeps => {
+  const env = parseEnv(adminSchema, source);
+  return {
+    adminApiKey: env.ADMIN_API_KEY,
+    db: createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY),
   };
 });

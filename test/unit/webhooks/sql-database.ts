@@ -14,6 +14,8 @@ const CLIENT_OPTIONS = { auth: { persistSession: false, autoRefreshToken: false 
 export interface SqlFixture {
   databaseUrl: string;
   gateway: PostgrestGateway;
+  /** The gateway's service-role key, for clients other than supabase-js. */
+  serviceRoleKey: string;
   /** supabase-js as the service role: how the edge code calls the functions. */
   service: SupabaseClient;
   /** supabase-js with the anon key: who must be refused. */
@@ -35,6 +37,7 @@ export function useMigratedDatabase(label: string): SqlFixture {
     );
     await migrate(fixture.databaseUrl);
     fixture.gateway = await startPostgrestGateway({ databaseUrl: fixture.databaseUrl, ...keys });
+    fixture.serviceRoleKey = keys.serviceRoleKey;
     fixture.service = createClient(fixture.gateway.url, keys.serviceRoleKey, CLIENT_OPTIONS);
     fixture.anon = createClient(fixture.gateway.url, keys.anonKey, CLIENT_OPTIONS);
     fixture.db = new pg.Client({ connectionString: fixture.databaseUrl });
