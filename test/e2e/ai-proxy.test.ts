@@ -118,6 +118,21 @@ test("GET /v1/models lists the public model names", async () => {
   ]);
 });
 
+test("the admin routes answer 404 while ADMIN_API_KEY is unset", async () => {
+  for (const [method, path] of [
+    ["GET", "/admin/keys"],
+    ["POST", "/admin/keys"],
+    ["DELETE", `/admin/keys/${crypto.randomUUID()}`],
+  ] as const) {
+    const res = await fetch(`${ai.worker.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${PROXY_KEY}` },
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+  }
+});
+
 describe("keys", () => {
   test("a missing key is refused with 401 before any upstream call", async () => {
     const before = ai.mocks.openai.calls().length;
