@@ -53,6 +53,9 @@ const unavailable = () =>
     message: "The key store cannot be reached right now; retry later",
   });
 
+/** Text a name may hold: no control characters, no lone UTF-16 surrogates (Postgres refuses both). */
+const printable = (text: string) => !/[\p{Cc}\p{Cs}]/u.test(text);
+
 const FIELDS = new Set([
   "name",
   "requests_per_minute",
@@ -82,8 +85,13 @@ export function newKeyRequest(body: unknown, now = Date.now()): NewKey {
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).find((field) => !FIELDS.has(field));
   if (unknown) throw invalid(unknown, `Unknown field '${unknown.slice(0, 64)}'`);
-  if (typeof b.name !== "string" || b.name.trim() === "" || b.name.length > 100) {
-    throw invalid("name", "'name' is required: a string of 1 to 100 characters");
+  if (
+    typeof b.name !== "string" ||
+    b.name.trim() === "" ||
+    b.name.length > 100 ||
+    !printable(b.name)
+  ) {
+    throw invalid("name", "'name' is required: 1 to 100 printable characters");
   }
   const key: NewKey = { name: b.name.trim() };
   const rpm = whole(b, "requests_per_minute", 1_000_000);
@@ -109,7 +117,7 @@ export function newKeyRequest(body: unknown, now = Date.now()): NewKey {
       Array.isArray(models) &&
       models.length > 0 &&
       models.length <= 100 &&
-      models.every((m) => typeof m === "string" && m !== "" && m.length <= 200);
+      models.every((m) => typeof m === "string" && m !== "" && m.length <= 200 && printable(m));
     if (!valid) throw invalid("models", "'models' must be a list of 1 to 100 model names");
     key.models = [...new Set(models as string[])];
   }

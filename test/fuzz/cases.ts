@@ -78,7 +78,8 @@ const randomAuth = fc
 
 function auth(guard: Guard): fc.Arbitrary<Auth> {
   // A valid key often enough that the handlers behind the guard get most of the cases.
-  const valid = guard === "proxy-key" ? 16 : guard === "cron-secret" ? 4 : 1;
+  const valid =
+    guard === "proxy-key" ? 16 : guard === "cron-secret" || guard === "admin-key" ? 4 : 1;
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant({ kind: "none" as const }) },
     {
@@ -306,7 +307,9 @@ export async function prepare(
 
   const headers: [string, string][] = [];
   for (const value of typeLines) headers.push(["content-type", value]);
-  const key = endpoint.guard === "cron-secret" ? target.cronSecret : target.proxyKey;
+  const key =
+    { "cron-secret": target.cronSecret, "admin-key": target.adminKey }[endpoint.guard as string] ??
+    target.proxyKey;
   for (const value of authLines(c.auth, key)) headers.push(["authorization", value]);
   const signatureHeader = endpoint.guard === "twilio" ? "x-twilio-signature" : "stripe-signature";
   if (c.signature.kind === "lines") {

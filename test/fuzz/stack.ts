@@ -17,6 +17,7 @@ export interface FuzzTarget {
   secrets: Secret[];
   proxyKey: string;
   cronSecret: string;
+  adminKey: string;
   /** The Stripe secrets in force (a rotation: both verify). */
   stripeSecrets: string[];
   /** The Twilio tokens in force (primary and secondary). */
@@ -25,16 +26,19 @@ export interface FuzzTarget {
 }
 
 const FUZZ_CRON_SECRET = `cron-fuzz-${crypto.randomUUID()}`;
+const FUZZ_ADMIN_KEY = `admin-fuzz-${crypto.randomUUID()}`;
 const OLD_STRIPE_SECRET = "whsec_fuzz_b2xkLXNlY3JldC1zdGlsbC12YWxpZA";
 const SECONDARY_TWILIO_TOKEN = "fuzz-twilio-secondary-token-0123456789";
 
 /**
- * Bindings on top of the e2e AI stack's: a cron secret (so /health/cron is reachable past its
- * guard), a Stripe rotation and a secondary Twilio token (so the many-keys paths are fuzzed too),
- * and a request limit no run reaches (else a long run would mostly fuzz the 429).
+ * Bindings on top of the e2e AI stack's: a cron secret and an admin key (so /health/cron and
+ * /admin/keys are reachable past their guards), a Stripe rotation and a secondary Twilio token
+ * (so the many-keys paths are fuzzed too), and a request limit no run reaches (else a long run
+ * would mostly fuzz the 429).
  */
 export const FUZZ_BINDINGS: Record<string, string> = {
   CRON_SECRET: FUZZ_CRON_SECRET,
+  ADMIN_API_KEY: FUZZ_ADMIN_KEY,
   STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${OLD_STRIPE_SECRET}`,
   TWILIO_AUTH_TOKEN_SECONDARY: SECONDARY_TWILIO_TOKEN,
   AI_REQUESTS_PER_MINUTE: "1000000",
@@ -62,13 +66,19 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
     secrets: secretsIn(bindings),
     proxyKey: list("PROXY_API_KEYS")[0] ?? PROXY_KEY,
     cronSecret: bindings.CRON_SECRET ?? FUZZ_CRON_SECRET,
+    adminKey: bindings.ADMIN_API_KEY ?? FUZZ_ADMIN_KEY,
     stripeSecrets: list("STRIPE_WEBHOOK_SECRET"),
     twilioTokens: [...list("TWILIO_AUTH_TOKEN"), ...list("TWILIO_AUTH_TOKEN_SECONDARY")],
     publicBaseUrl: bindings.PUBLIC_BASE_URL ?? PUBLIC_BASE_URL,
   };
   // The suite is only meaningful if it knows what it must never see.
   const collected = new Set(target.secrets.map((s) => s.value));
-  for (const required of [target.proxyKey, target.cronSecret, ...target.stripeSecrets]) {
+  for (const required of [
+    target.proxyKey,
+    target.cronSecret,
+    target.adminKey,
+    ...target.stripeSecrets,
+  ]) {
     if (!collected.has(required)) throw new Error("a configured secret was not collected");
   }
   if (target.twilioTokens[0] !== TWILIO_TOKEN) throw new Error("unexpected Twilio token");
