@@ -1,4 +1,5 @@
 import { BoundedMap } from "../../shared/bounded-map.ts";
+import type { Logger } from "../../shared/http/logger.ts";
 import { rateLimitError } from "../../shared/resilience/ratelimit/index.ts";
 import type { ValueStore } from "../../shared/resilience/values/index.ts";
 
@@ -11,6 +12,7 @@ export interface AuthLimitOptions {
   prefix: string;
   /** AI_AUTH_FAILURES_PER_MINUTE: key lookups that may fail per address per minute. */
   perMinute: number;
+  log: Logger;
 }
 
 const WINDOW_MS = 60_000;
@@ -54,7 +56,10 @@ export function createAuthLimit(options: AuthLimitOptions) {
       let count: number;
       try {
         count = await store.charge(key, 1, created);
-      } catch {
+      } catch (error) {
+        // Fail open, per isolate: an address may then also make `perMinute` failing lookups a
+        // minute in each isolate that cannot reach Redis, rather than every new key failing.
+        options.log.warn("failed-auth count decided without Redis", { error });
         store = options.fallback;
         count = await store.charge(key, 1, created);
       }

@@ -12,6 +12,7 @@ import {
 } from "../../shared/env/schema.ts";
 import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
 import { BoundedMap } from "../../shared/bounded-map.ts";
+import { createLogger } from "../../shared/http/logger.ts";
 import { PROVIDERS, configuredProviders } from "../../shared/providers/index.ts";
 import { type RateLimiter, createRateLimiter } from "../../shared/resilience/ratelimit/index.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
@@ -59,6 +60,7 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
   const env = parseEnv(schema, source, { together: upstashTogether });
   const state = resilienceState(source);
   const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
+  const log = createLogger({ fn: "ai-proxy", level: env.LOG_LEVEL });
   const values = state.redis
     ? redisValues(state.redis, { keyLocking: env.UPSTASH_LUA_KEY_LOCKING === "true" })
     : memoryValues();
@@ -68,6 +70,7 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
     redisDown: state.redisDown,
     prefix: env.STATE_KEY_PREFIX,
     perMinute: env.AI_AUTH_FAILURES_PER_MINUTE,
+    log,
   });
   const keys = createKeyStore({
     envKeys: env.PROXY_API_KEYS ?? [],

@@ -8,6 +8,7 @@ import { authorizeModel, createKeyStore } from "../../../functions/ai-proxy/keys
 import { createDatabase } from "../../../shared/clients/database.ts";
 import { createRedis } from "../../../shared/clients/redis.ts";
 import { isAppError } from "../../../shared/http/errors.ts";
+import { createLogger } from "../../../shared/http/logger.ts";
 import { memoryValues, redisValues } from "../../../shared/resilience/values/index.ts";
 import { useMigratedDatabase } from "../webhooks/sql-database.ts";
 
@@ -27,6 +28,7 @@ function store(options: { perMinute?: number; cacheMs?: number; redisDown?: bool
     redisDown: () => options.redisDown ?? false,
     prefix: `keys-test:${randomUUID()}:`,
     perMinute: options.perMinute ?? 5,
+    log: createLogger({ fn: "keys-test", level: "error" }),
   });
   const keys = createKeyStore({
     envKeys: [],
