@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { clientAddress } from "../../shared/http/client-address.ts";
+import { deferFor } from "../../shared/http/defer.ts";
 import { withDeps } from "../../shared/http/deps.ts";
 import { ENDPOINTS } from "./endpoints.ts";
 import { proxy } from "./proxy.ts";
@@ -11,7 +13,8 @@ import type { AiProxyDeps, AiProxyEnv } from "./types.ts";
 export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
   const app = new Hono<AiProxyEnv>();
   app.use("/v1/*", withDeps(depsFor), async function proxyKey(c, next) {
-    c.set("caller", await c.var.deps.authenticate(c.req.header("authorization")));
+    const context = { address: clientAddress(c.req.raw.headers), defer: deferFor(c) };
+    c.set("caller", await c.var.deps.authenticate(c.req.header("authorization"), context));
     await next();
   });
   app.get("/v1/models", (c) =>

@@ -96,3 +96,52 @@ export function replayStream(
     },
   });
 }
+
+/** The chat completion an SSE text amounts to, or undefined if it did not end whole. */
+function completionOf(text: string): ChatCompletion | undefined {
+  const events = text.split(/\r?\n\r?\n/).filter((event) => event.startsWith("data: "));
+  if (events.at(-1) !== "data: [DONE]") return undefined;
+  const assembler = completionAssembler();
+  for (const event of events.slice(0, -1)) {
+    const chunk = JSON.parse(event.slice(6)) as ChatChunk & { error?: unknown };
+    if (chunk.error !== undefined || !Array.isArray(chunk.choices)) return undefined;
+    assembler.add(chunk);
+  }
+  return assembler.completion();
+}
+
+/**
+ * Passes the client's stream through untouched and, when it ends whole (`[DONE]`, every choice
+ * finished, within `maxBytes`), hands `keep` the completion it amounts to. A stream cut short,
+ * ending in an error event or cancelled by the client keeps nothing.
+ */
+export function keepStream(
+  stream: ReadableStream<Uint8Array>,
+  options: { maxBytes: number; keep(completion: ChatCompletion): void },
+): ReadableStream<Uint8Array> {
+  const decoder = new TextDecoder();
+  let text = "";
+  let tooLarge = false;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        controller.enqueue(chunk);
+        if (tooLarge) return;
+        text += decoder.decode(chunk, { stream: true });
+        if (text.length > options.maxBytes) {
+          tooLarge = true;
+          text = "";
+        }
+      },
+      flush() {
+        if (tooLarge) return;
+        try {
+          const completion = completionOf(text + decoder.decode());
+          if (completion) options.keep(completion);
+        } catch {
+          // Not an OpenAI stream we can read back: nothing to keep.
+        }
+      },
+    }),
+  );
+}

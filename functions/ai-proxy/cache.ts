@@ -79,6 +79,18 @@ export async function cacheKey(options: {
   return `${options.prefix}cache:${digest}`;
 }
 
+/**
+ * Where this request's answer is cached and for how long, or undefined when it is not cacheable
+ * (nothing enables it, or `no-store`).
+ */
+export async function cachePlan(
+  options: CacheRequest & Omit<Parameters<typeof cacheKey>[0], "caller" | "route">,
+): Promise<CachePlan | undefined> {
+  const maxAgeSec = cacheAge(options);
+  if (!maxAgeSec) return undefined;
+  return { key: await cacheKey(options), maxAgeSec };
+}
+
 /** A cached answer: what served it, and the body the caller got. */
 export interface CacheEntry {
   provider: string;

@@ -6,12 +6,12 @@ import {
   integer,
   json,
   list,
+  oneOf,
   parseEnv,
   string,
   url,
 } from "../../shared/env/schema.ts";
 import { logVars, supabaseVars, upstashTogether, upstashVars } from "../../shared/env/vars.ts";
-import { BoundedMap } from "../../shared/bounded-map.ts";
 import { createLogger } from "../../shared/http/logger.ts";
 import { PROVIDERS, configuredProviders } from "../../shared/providers/index.ts";
 import { type RateLimiter, createRateLimiter } from "../../shared/resilience/ratelimit/index.ts";
@@ -19,10 +19,10 @@ import { resilienceState } from "../../shared/resilience/state.ts";
 import { memoryValues, redisValues } from "../../shared/resilience/values/index.ts";
 import type { KeyAdminDeps } from "./admin.ts";
 import { createAuthLimit } from "./auth-limit.ts";
-import type { Capability } from "./endpoints.ts";
-import type { ChainTarget } from "./failover.ts";
+import { createChains } from "./chains.ts";
 import { createKeyStore } from "./keys.ts";
-import { type Routes, parseRoutes, resolveModel } from "./routes.ts";
+import { createQuotas } from "./quotas.ts";
+import { type Routes, parseRoutes } from "./routes.ts";
 import type { AiProxyDeps } from "./types.ts";
 
 const known = new Set(PROVIDERS.keys());
@@ -53,6 +53,10 @@ const schema = {
   AI_FIRST_TOKEN_TIMEOUT_MS: integer(100, 600_000).default(15_000),
   AI_STREAM_IDLE_TIMEOUT_MS: integer(100, 600_000).default(30_000),
   AI_DEADLINE_MS: integer(100, 900_000).default(120_000),
+  /** Every key may name `provider:model` directly (else only keys allowed to). */
+  AI_ALLOW_DIRECT_MODELS: oneOf(["true", "false"]).default("false"),
+  /** No cached answer lives longer, whatever the route, key or request asks. */
+  AI_CACHE_MAX_AGE_SEC: integer(1, 30 * 86_400).default(3600),
 };
 
 /** The proxy's dependencies from the platform's env bindings, once per isolate. */
@@ -99,28 +103,29 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
   };
   const providers = configuredProviders(source as Record<string, unknown>);
   const routes = env.AI_ROUTES ?? {};
-  const configured = new Set(providers.keys());
-  // Resolved once per capability and model name: model names come from callers, hence the bound.
-  const chains = new BoundedMap<string, readonly ChainTarget[]>(1_000);
-  const resolve = (capability: Capability, model: string): readonly ChainTarget[] =>
-    resolveModel(model, routes, configured).flatMap((target) => {
-      const { provider, config } = providers.get(target.provider)!;
-      const transform = provider[capability];
-      // Named after the provider, like its health check, so the cron can half-open it early.
-      const breaker = state.breaker(target.provider);
-      return transform ? [{ target, provider, config, breaker, transform } as ChainTarget] : [];
-    });
+  const chains = createChains({ providers, routes, breaker: state.breaker });
+  const quota = createQuotas({
+    values,
+    fallback: memoryValues(),
+    redisDown: state.redisDown,
+    prefix: env.STATE_KEY_PREFIX,
+  });
   return {
-    models: Object.keys(routes).filter((name) => resolveModel(name, routes, configured).length > 0),
-    targets(capability, model) {
-      const key = `${capability} ${model}`;
-      let chain = chains.get(key);
-      if (!chain) chains.set(key, (chain = resolve(capability, model)));
-      return chain;
-    },
+    models: chains.models,
+    targets: chains.targets,
+    routes,
+    allowDirectModels: env.AI_ALLOW_DIRECT_MODELS === "true",
     authenticate: keys.authenticate,
     requestLimiter: (perMinute) => limiter("rpm", perMinute),
-    tokenLimiter: (perMinute) => limiter("tpm", perMinute),
+    quota,
+    shared: {
+      read: (keys) =>
+        state.redisDown()
+          ? Promise.resolve(new Error("Redis is unreachable"))
+          : values.read(keys).catch((error: unknown) => error as Error),
+      put: (key, value, ttlMs) => values.put(key, value, ttlMs),
+    },
+    cache: { prefix: env.STATE_KEY_PREFIX, capSec: env.AI_CACHE_MAX_AGE_SEC },
     db,
     timeouts: {
       attemptMs: env.AI_ATTEMPT_TIMEOUT_MS,

@@ -41,6 +41,8 @@ export interface Endpoint<C extends Capability = Capability> {
   /** The shape checks the API itself makes: a 400 before any key, limit or upstream call. */
   validate(raw: unknown): Bodies[C];
   answer(body: Bodies[C]): AnswerMode;
+  /** Whether its answers may be kept in the response cache (text is; images are not). */
+  cacheable: boolean;
 }
 
 const JSON_ANSWER: AnswerMode = { stream: false };
@@ -50,6 +52,7 @@ const chat: Endpoint<"chat"> = {
   format: "openai",
   capability: "chat",
   validate: chatRequest,
+  cacheable: true,
   answer: (body) =>
     body.stream
       ? { stream: true, includeUsage: body.stream_options?.include_usage === true }
@@ -61,6 +64,7 @@ const embeddings: Endpoint<"embeddings"> = {
   format: "openai",
   capability: "embeddings",
   validate: embeddingsRequest,
+  cacheable: true,
   answer: () => JSON_ANSWER,
 };
 
@@ -69,6 +73,7 @@ const images: Endpoint<"images"> = {
   format: "openai",
   capability: "images",
   validate: imagesRequest,
+  cacheable: false,
   answer: () => JSON_ANSWER,
 };
 

@@ -113,31 +113,44 @@ export interface ResolveOptions {
   random?: () => number;
 }
 
+/** A model's targets among configured providers: those spread by weight, then those in order. */
+export interface RoutePlan<T = Target> {
+  weighted: { target: T; weight: number }[];
+  ordered: T[];
+}
+
 /**
- * The targets that may serve `model`, in the order to try them, among configured providers: its
- * route (weighted targets drawn in proportion, the rest after them by weight, then the
- * fallback), or, where allowed, a direct `provider:model`. Nothing here can name a URL.
+ * Which targets may serve `model`, among configured providers: its route, or, where allowed, a
+ * direct `provider:model` (checked against the model-name pattern). Nothing here can name a URL.
  */
-export function resolveModel(
+export function planRoute(
   model: string,
   routes: Routes,
   configured: ReadonlySet<string>,
   options: ResolveOptions = {},
-): Target[] {
+): RoutePlan {
   const route = Object.hasOwn(routes, model) ? routes[model] : undefined;
-  const order = route
-    ? [...drawByWeight(route, options.random ?? Math.random), ...route.fallback]
-    : options.allowDirect
-      ? directTarget(model)
-      : [];
-  return order.filter((t) => configured.has(t.provider));
+  const ok = (t: Target) => configured.has(t.provider);
+  if (!route)
+    return { weighted: [], ordered: options.allowDirect ? directTarget(model).filter(ok) : [] };
+  const weighted = route.weights
+    ? route.targets
+        .map((target, i) => ({ target, weight: route.weights![i]! }))
+        .filter((t) => ok(t.target))
+    : [];
+  return {
+    weighted,
+    ordered: [...(route.weights ? [] : route.targets), ...route.fallback].filter(ok),
+  };
 }
 
 /** Weighted sampling without replacement: the first pick is in proportion to the weights. */
-function drawByWeight(route: Route, random: () => number): Target[] {
-  if (!route.weights) return route.targets;
-  const left = route.targets.map((target, i) => ({ target, weight: route.weights![i]! }));
-  const order: Target[] = [];
+export function drawByWeight<T>(
+  items: readonly { target: T; weight: number }[],
+  random = Math.random,
+): T[] {
+  const left = [...items];
+  const order: T[] = [];
   while (left.length > 0) {
     let point = random() * left.reduce((sum, t) => sum + t.weight, 0);
     let index = left.findIndex((t) => (point -= t.weight) < 0);
@@ -145,6 +158,17 @@ function drawByWeight(route: Route, random: () => number): Target[] {
     order.push(left.splice(index, 1)[0]!.target);
   }
   return order;
+}
+
+/** The targets to try for `model`, in order: weighted ones drawn in proportion, then the rest. */
+export function resolveModel(
+  model: string,
+  routes: Routes,
+  configured: ReadonlySet<string>,
+  options: ResolveOptions = {},
+): Target[] {
+  const plan = planRoute(model, routes, configured, options);
+  return [...drawByWeight(plan.weighted, options.random), ...plan.ordered];
 }
 
 function directTarget(model: string): Target[] {
