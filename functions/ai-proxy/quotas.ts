@@ -24,8 +24,11 @@ export interface Quota {
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-/** Spend is counted in micro-dollars: integers, rounded up so spend is never under-counted. */
-const micros = (usd: number) => Math.ceil(usd * 1_000_000);
+/**
+ * Spend is counted in nano-dollars: integers (INCRBY), fine enough that rounding each answer up
+ * (never under-counting) adds under a millionth of a cent; ai_usage keeps 10^-8.
+ */
+const nanos = (usd: number) => Math.ceil(usd * 1e9);
 
 /** The current period of a budget (UTC), and the spend Postgres gave for it. */
 function period(budget: Budget, now: number) {
@@ -41,7 +44,7 @@ function period(budget: Budget, now: number) {
     start,
     end: end || start + DAY_MS,
     // A lookup cached across the period's start saw the last period: this one starts from 0.
-    seed: budget.periodStart === start ? micros(budget.spentUsd) : 0,
+    seed: budget.periodStart === start ? nanos(budget.spentUsd) : 0,
   };
 }
 
@@ -117,7 +120,7 @@ export function createQuotas(options: QuotaOptions) {
         const values = down ? await options.fallback.read(keys) : (read as (string | null)[]);
         if (spend) {
           const spent = values[0] === null ? spend.seed : Number(values[0]);
-          if (spent >= micros(spend.budget.usd)) throw budgetExceeded(spend.budget, spend.end, now);
+          if (spent >= nanos(spend.budget.usd)) throw budgetExceeded(spend.budget, spend.end, now);
         }
         if (tpm) checkTokens(values[keys.length - 2] ?? null, values[keys.length - 1] ?? null);
       },
@@ -126,7 +129,7 @@ export function createQuotas(options: QuotaOptions) {
         const store = options.redisDown() ? options.fallback : options.values;
         if (spendKey && costUsd > 0) {
           const ttlMs = spend.end - now + DAY_MS;
-          charges.push(store.charge(spendKey, micros(costUsd), { seed: spend.seed, ttlMs }));
+          charges.push(store.charge(spendKey, nanos(costUsd), { seed: spend.seed, ttlMs }));
         }
         if (tpm && tokens > 0) {
           const created = { seed: 0, ttlMs: 2 * MINUTE_MS + 1000 };

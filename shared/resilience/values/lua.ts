@@ -1,4 +1,4 @@
-// The Lua of shared values: budgets (micro-USD per period), tokens per minute, failed
+// The Lua of shared values: budgets (nano-USD per period), tokens per minute, failed
 // authentications per address and response-cache entries. Reads go through a script, not GET or
 // MGET: @upstash/redis batches read commands apart from writes, and a script call joins the
 // rate limit's and the breaker gate's batch, so the request keeps its one round trip.

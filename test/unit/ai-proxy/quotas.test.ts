@@ -84,7 +84,7 @@ test("a wiped counter is rebuilt from the spend Postgres gave at the key's looku
   expect(await verdict(isolate()(key))).toBe("ok");
   await isolate()(key)!.charge({ tokens: 1, costUsd: 0.02 });
   const [spent] = await redis.read(isolate()(key)!.keys);
-  expect(spent).toBe(String(990_000 + 20_000));
+  expect(spent).toBe(String(990_000_000 + 20_000_000));
   expect(await verdict(isolate()(key))).toBe("429 budget_exceeded");
 });
 
