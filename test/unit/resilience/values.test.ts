@@ -78,9 +78,9 @@ describe.each([
     const store = make();
     const k = key();
     const value = JSON.stringify({ choices: [{ message: { content: "hi" } }], n: 1 });
-    await store.put(k, value, 150);
+    await store.put(k, value, 1000);
     expect(await store.read([k])).toEqual([value]);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1100));
     expect(await store.read([k])).toEqual([null]);
   });
 });
