@@ -80,6 +80,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       "AI_FIRST_TOKEN_TIMEOUT_MS",
       "AI_STREAM_IDLE_TIMEOUT_MS",
       "AI_DEADLINE_MS",
+      "AI_ALLOW_DIRECT_MODELS",
+      "AI_CACHE_MAX_AGE_SEC",
       "ADMIN_API_KEY",
     ],
     smoke: { method: "GET", path: "/v1/models", status: 401 },

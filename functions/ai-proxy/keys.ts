@@ -132,7 +132,7 @@ export function createKeyStore(options: KeyStoreOptions) {
     /** The caller of `authorization` (a Bearer header), or a thrown 401 / 429 / 503. */
     async authenticate(
       authorization: string | undefined,
-      context: AuthContext = { address: "unknown", defer: () => {} },
+      context: AuthContext,
     ): Promise<CallerKey> {
       const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
       if (!token) throw unauthorized("Missing API key: send Authorization: Bearer <key>");

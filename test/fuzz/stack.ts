@@ -39,6 +39,8 @@ const SECONDARY_TWILIO_TOKEN = "fuzz-twilio-secondary-token-0123456789";
 export const FUZZ_BINDINGS: Record<string, string> = {
   CRON_SECRET: FUZZ_CRON_SECRET,
   ADMIN_API_KEY: FUZZ_ADMIN_KEY,
+  // Direct provider:model names are fuzzed too (model-name checks before any URL is built).
+  AI_ALLOW_DIRECT_MODELS: "true",
   STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${OLD_STRIPE_SECRET}`,
   TWILIO_AUTH_TOKEN_SECONDARY: SECONDARY_TWILIO_TOKEN,
   AI_REQUESTS_PER_MINUTE: "1000000",
