@@ -1,7 +1,7 @@
 import { createRootApp, type RootAppOptions } from "../shared/http/app.ts";
 import { createKeyAdminApp } from "./ai-proxy/admin.ts";
 import { createAiProxyApp } from "./ai-proxy/app.ts";
-import { aiProxyDeps, keyAdminDeps } from "./ai-proxy/deps.ts";
+import { aiProxyDeps } from "./ai-proxy/deps.ts";
 import { createHealthApp } from "./health/app.ts";
 import { healthDeps } from "./health/deps.ts";
 import { createStripeWebhookApp } from "./stripe-webhook/app.ts";
@@ -19,7 +19,7 @@ export function createAllFunctionsApp(options: Partial<RootAppOptions> = {}) {
       createStripeWebhookApp(stripeWebhookDeps),
       createTwilioWebhookApp(twilioWebhookDeps),
       createAiProxyApp(aiProxyDeps),
-      createKeyAdminApp(keyAdminDeps),
+      createKeyAdminApp(aiProxyDeps),
     ],
   });
 }

@@ -4,8 +4,12 @@ import { gzipSync } from "node:zlib";
 import { ALL_IN_ONE } from "./cloudflare.ts";
 import { type Artifact, type Platform, ROOT } from "./layout.ts";
 
-/** Each function's bundle, gzipped, on Cloudflare: the budget the build test enforces. */
-export const GZIP_BUDGET_BYTES = 66 * 1024;
+/**
+ * Each function's bundle, gzipped, on Cloudflare: the budget the build test enforces. 80 KiB
+ * since the AI proxy took keys, budgets, a response cache and an admin API (about 71 KiB); the
+ * Workers free plan allows 3 MB compressed.
+ */
+export const GZIP_BUDGET_BYTES = 80 * 1024;
 
 export interface Size {
   platform: Platform;

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bearerToken } from "../../shared/auth/service-key.ts";
 import type { Database } from "../../shared/clients/database.ts";
 import type { BaseVariables } from "../../shared/http/app.ts";
+import { withDeps } from "../../shared/http/deps.ts";
 import { readJson } from "../../shared/http/body.ts";
 import { AppError } from "../../shared/http/errors.ts";
 import { secureCompare } from "../../shared/http/secure-compare.ts";
@@ -29,9 +30,9 @@ const notFound = (c: { req: { method: string; path: string } }) =>
  * POST /admin/keys (201, the key shown this once), GET /admin/keys, DELETE /admin/keys/{id}.
  */
 export function createKeyAdminApp(depsFor: (env: object) => KeyAdminDeps) {
-  const app = new Hono<{ Variables: BaseVariables & { admin: KeyAdminDeps } }>();
-  app.use("/admin/*", async function adminKey(c, next) {
-    const deps = depsFor(c.env ?? {});
+  const app = new Hono<{ Variables: BaseVariables & { deps: KeyAdminDeps } }>();
+  app.use("/admin/*", withDeps(depsFor), async function adminKey(c, next) {
+    const { deps } = c.var;
     // Unconfigured, the surface answers exactly like a path nobody serves.
     if (!deps.adminApiKey) throw notFound(c);
     const token = bearerToken(c.req.header("authorization"));
@@ -44,19 +45,18 @@ export function createKeyAdminApp(depsFor: (env: object) => KeyAdminDeps) {
         headers: { "WWW-Authenticate": "Bearer" },
       });
     }
-    c.set("admin", deps);
     await next();
   });
 
   app.post("/admin/keys", async (c) => {
     const request = newKeyRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
-    return c.json(await createKey(c.var.admin.db, request), 201, { "cache-control": "no-store" });
+    return c.json(await createKey(c.var.deps.db, request), 201, { "cache-control": "no-store" });
   });
 
-  app.get("/admin/keys", async (c) => c.json({ data: await listKeys(c.var.admin.db) }));
+  app.get("/admin/keys", async (c) => c.json({ data: await listKeys(c.var.deps.db) }));
 
   app.delete("/admin/keys/:id", async (c) => {
-    const revoked = await revokeKey(c.var.admin.db, c.req.param("id"));
+    const revoked = await revokeKey(c.var.deps.db, c.req.param("id"));
     if (!revoked) {
       throw new AppError({
         status: 404,

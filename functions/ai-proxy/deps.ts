@@ -17,7 +17,6 @@ import { PROVIDERS, configuredProviders } from "../../shared/providers/index.ts"
 import { type RateLimiter, createRateLimiter } from "../../shared/resilience/ratelimit/index.ts";
 import { resilienceState } from "../../shared/resilience/state.ts";
 import { memoryValues, redisValues } from "../../shared/resilience/values/index.ts";
-import type { KeyAdminDeps } from "./admin.ts";
 import { createAuthLimit } from "./auth-limit.ts";
 import { createChains } from "./chains.ts";
 import { createKeyStore } from "./keys.ts";
@@ -55,6 +54,8 @@ const schema = {
   AI_DEADLINE_MS: integer(100, 900_000).default(120_000),
   /** Every key may name `provider:model` directly (else only keys allowed to). */
   AI_ALLOW_DIRECT_MODELS: oneOf(["true", "false"]).default("false"),
+  /** Bearer secret of /admin/keys; unset, the admin routes answer 404. */
+  ADMIN_API_KEY: string().optional(),
   /** No cached answer lives longer, whatever the route, key or request asks. */
   AI_CACHE_MAX_AGE_SEC: integer(1, 30 * 86_400).default(3600),
 };
@@ -126,6 +127,7 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
       put: (key, value, ttlMs) => values.put(key, value, ttlMs),
     },
     cache: { prefix: env.STATE_KEY_PREFIX, capSec: env.AI_CACHE_MAX_AGE_SEC },
+    adminApiKey: env.ADMIN_API_KEY,
     db,
     timeouts: {
       attemptMs: env.AI_ATTEMPT_TIMEOUT_MS,
@@ -133,16 +135,5 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
       idleMs: env.AI_STREAM_IDLE_TIMEOUT_MS,
       deadlineMs: env.AI_DEADLINE_MS,
     },
-  };
-});
-
-const adminSchema = { ...supabaseVars, ADMIN_API_KEY: string().optional() };
-
-/** The key admin API's dependencies, once per isolate: its own small slice of the env. */
-export const keyAdminDeps = perEnv((source): KeyAdminDeps => {
-  const env = parseEnv(adminSchema, source);
-  return {
-    adminApiKey: env.ADMIN_API_KEY,
-    db: createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY),
   };
 });

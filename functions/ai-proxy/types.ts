@@ -30,6 +30,8 @@ export interface AiProxyDeps {
   };
   /** The response cache: its key prefix and AI_CACHE_MAX_AGE_SEC. */
   cache: { prefix: string; capSec: number };
+  /** ADMIN_API_KEY, for the key admin API (admin.ts). */
+  adminApiKey: string | undefined;
   db: Database;
   timeouts: { attemptMs: number; firstTokenMs: number; idleMs: number; deadlineMs: number };
 }

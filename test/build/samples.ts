@@ -34,4 +34,8 @@ export const SAMPLES: Readonly<Record<string, string>> = {
   AI_FIRST_TOKEN_TIMEOUT_MS: "15000",
   AI_STREAM_IDLE_TIMEOUT_MS: "30000",
   AI_DEADLINE_MS: "120000",
+  AI_AUTH_FAILURES_PER_MINUTE: "20",
+  AI_ALLOW_DIRECT_MODELS: "false",
+  AI_CACHE_MAX_AGE_SEC: "3600",
+  ADMIN_API_KEY: "sample-admin-key",
 };
