@@ -2,7 +2,6 @@
 // uses, running or not), or in a Supabase project when SUPABASE_URL and
 // SUPABASE_SERVICE_ROLE_KEY are set (environment, .dev.vars or .env). Dev tooling: the same SQL
 // functions and the same checks as POST/GET/DELETE /admin/keys.
-import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
@@ -16,8 +15,6 @@ import { createDatabase as supabaseDatabase } from "../shared/clients/database.t
 import { isAppError } from "../shared/http/errors.ts";
 import { loadLocalVars } from "./local/env-files.ts";
 import { startLocalSupabase } from "./local/supabase.ts";
-import { startPostgrestGateway } from "./postgrest-gateway/index.ts";
-import { createDatabase, migrate } from "./services/database.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const USAGE = `usage:
@@ -26,19 +23,6 @@ const USAGE = `usage:
   npm run keys -- list
   npm run keys -- revoke ID`;
 
-/** The port of a PostgreSQL already running on `dataDir` (`npm start`), from its postmaster.pid. */
-function runningPort(dataDir: string): number | undefined {
-  const pidFile = `${dataDir}/postmaster.pid`;
-  if (!existsSync(pidFile)) return undefined;
-  const [pid, , , port] = readFileSync(pidFile, "utf8").split("\n");
-  try {
-    process.kill(Number(pid), 0);
-    return Number(port);
-  } catch {
-    return undefined; // a stale file: that server is gone
-  }
-}
-
 /** The database to use, and how to let go of it. */
 async function database(vars: Record<string, string>) {
   if (vars.SUPABASE_URL && vars.SUPABASE_SERVICE_ROLE_KEY) {
@@ -46,24 +30,11 @@ async function database(vars: Record<string, string>) {
     return { db, where: vars.SUPABASE_URL, close: async () => {} };
   }
   const dataDir = `${process.env.BREAKWATER_DATA_DIR ?? `${ROOT}/.breakwater`}/postgres`;
-  const port = runningPort(dataDir);
-  if (port) {
-    const databaseUrl = await createDatabase(
-      `postgres://postgres@127.0.0.1:${port}/postgres`,
-      "breakwater",
-    );
-    await migrate(databaseUrl);
-    const keys = {
-      serviceRoleKey: `cli-${crypto.randomUUID()}`,
-      anonKey: `anon-${crypto.randomUUID()}`,
-    };
-    const gateway = await startPostgrestGateway({ databaseUrl, ...keys });
-    const db = supabaseDatabase(gateway.url, keys.serviceRoleKey);
-    return { db, where: `the local database (running, port ${port})`, close: gateway.close };
-  }
+  // Attaches to the PostgreSQL a running `npm start` uses, or starts it for this command.
   const local = await startLocalSupabase(dataDir);
   const db = supabaseDatabase(local.url, local.serviceRoleKey);
-  return { db, where: `the local database in ${dataDir}`, close: local.close };
+  const where = `the local database in ${dataDir}${local.shared ? " (npm start's, running)" : ""}`;
+  return { db, where, close: local.close };
 }
 
 /** `--rpm 10 --models a,b` as the body POST /admin/keys takes. */

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import type { ChatCompletion } from "../../shared/providers/types.ts";
 import { MAX_ENTRY_BYTES, type CacheEntry, type CachePlan, cacheEntry } from "./cache.ts";
 import { keepStream, replayStream } from "./cache-stream.ts";
@@ -9,17 +10,21 @@ const STREAM_HEADERS = {
   "cache-control": "no-cache",
 };
 
-/** A cached answer as the request asked for it: the JSON body, or its replay as a stream. */
+/**
+ * A cached answer as the request asked for it: the JSON body, or its replay as a stream
+ * (through `c`, so the headers the middleware set go with it).
+ */
 export function replayed(
+  c: Context,
   entry: CacheEntry,
-  answer: AnswerMode,
-  headers: Record<string, string>,
+  options: { answer: AnswerMode; headers: Record<string, string> },
 ): Response {
+  const { answer, headers } = options;
   if (!answer.stream) {
-    return new Response(JSON.stringify(entry.body), { headers: { ...headers, ...JSON_HEADERS } });
+    return c.body(JSON.stringify(entry.body), 200, { ...headers, ...JSON_HEADERS });
   }
   const stream = replayStream(entry.body as unknown as ChatCompletion, answer);
-  return new Response(stream, { headers: { ...headers, ...STREAM_HEADERS } });
+  return c.body(stream, 200, { ...headers, ...STREAM_HEADERS });
 }
 
 /** Keeps a served answer in the cache: what `respond` hands it, after the response. */

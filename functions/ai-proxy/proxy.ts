@@ -82,7 +82,7 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
       "x-breakwater-provider": hit.provider,
       "x-breakwater-attempts": "0",
     };
-    return replayed(hit, answer, { ...headers, "x-breakwater-cache": "hit" });
+    return replayed(c, hit, { answer, headers: { ...headers, "x-breakwater-cache": "hit" } });
   }
   const result = await runChain<Answer>({
     targets,

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { afterAll, expect, inject, test } from "vitest";
-import { startPostgres } from "../../dev/services/postgres.ts";
+import { attachPostgres } from "../../dev/local/shared-postgres.ts";
 
 const run = promisify(execFile);
 
@@ -87,12 +87,13 @@ test("by default the keys live in npm start's local database, whether it is runn
   const created = await keys(["create", "--name", "local-one"], local);
   expect(created.out).toContain(`in the local database in ${dataDir}/postgres`);
 
-  const postgres = await startPostgres({ dataDir: `${dataDir}/postgres`, durable: true });
+  // As a running `npm start` holds it: the CLI attaches, and leaves it running.
+  const postgres = await attachPostgres(`${dataDir}/postgres`);
   try {
     const listed = await keys(["list"], local);
-    expect(listed.out).toContain(`(running, port ${postgres.port})`);
+    expect(listed.out).toContain("(npm start's, running)");
     expect(listed.out).toMatch(/local-one {2}\[active\]/);
   } finally {
-    await postgres.stop();
+    postgres.release();
   }
 }, 90_000);
