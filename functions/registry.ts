@@ -28,7 +28,13 @@ const STATE = [
   "STATE_KEY_PREFIX",
   "UPSTASH_LUA_KEY_LOCKING",
   "LOG_LEVEL",
+  // Every request is a trace (docs/operations.md).
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "OTEL_SERVICE_NAME",
 ];
+/** Callers of the outbound functions: service keys, and Supabase tokens (HS256 secret or JWKS). */
+const CALLERS = ["SERVICE_API_KEYS", "SUPABASE_JWT_SECRET"];
 /** AI providers: a provider with its key set is configured (base URLs override the vendor's). */
 const PROVIDERS = [
   "OPENAI_API_KEY",
@@ -44,10 +50,17 @@ const PROVIDERS = [
 export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: "health",
-    paths: ["/health"],
+    paths: ["/health", "/status", "/status.json"],
     required: DATABASE,
     // Provider keys: health probes every configured provider.
-    optional: [...STATE, "CRON_SECRET", ...PROVIDERS],
+    optional: [
+      ...STATE,
+      "CRON_SECRET",
+      "STATUS_PASSWORD",
+      "ALERT_WEBHOOK_URL",
+      "ALERT_WEBHOOK_FORMAT",
+      ...PROVIDERS,
+    ],
     cron: { schedule: "* * * * *", path: "/health/cron" },
     smoke: { method: "GET", path: "/health/cron", status: 401 },
   },
@@ -85,5 +98,49 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       "ADMIN_API_KEY",
     ],
     smoke: { method: "GET", path: "/v1/models", status: 401 },
+  },
+  {
+    name: "messaging",
+    paths: ["/messages", "/verify"],
+    required: [...DATABASE, "TWILIO_ACCOUNT_SID"],
+    // TWILIO_AUTH_TOKEN or TWILIO_API_KEY + TWILIO_API_SECRET; TWILIO_FROM or the service SID.
+    optional: [
+      ...STATE,
+      ...CALLERS,
+      "TWILIO_AUTH_TOKEN",
+      "TWILIO_API_KEY",
+      "TWILIO_API_SECRET",
+      "TWILIO_FROM",
+      "TWILIO_MESSAGING_SERVICE_SID",
+      "TWILIO_API_BASE_URL",
+      "TWILIO_TIMEOUT_MS",
+      "PUBLIC_BASE_URL",
+      "VERIFY_TTL_SEC",
+      "VERIFY_COUNTRIES",
+    ],
+    smoke: { method: "POST", path: "/verify/start", status: 401 },
+  },
+  {
+    name: "payments",
+    paths: ["/payments"],
+    required: [...DATABASE, "STRIPE_SECRET_KEY"],
+    optional: [...STATE, ...CALLERS, "STRIPE_API_BASE_URL", "STRIPE_TIMEOUT_MS"],
+    smoke: { method: "POST", path: "/payments/intents", status: 401 },
+  },
+  {
+    name: "events",
+    paths: ["/webhook-endpoints", "/events", "/webhooks/in"],
+    required: DATABASE,
+    optional: [
+      ...STATE,
+      "SERVICE_API_KEYS",
+      "CRON_SECRET",
+      "WEBHOOK_SOURCES",
+      "WEBHOOK_RETRY_SCHEDULE",
+      "WEBHOOK_TIMEOUT_MS",
+      "WEBHOOK_ALLOW_LOOPBACK",
+    ],
+    cron: { schedule: "* * * * *", path: "/events/cron" },
+    smoke: { method: "GET", path: "/events/cron", status: 401 },
   },
 ];

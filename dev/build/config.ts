@@ -39,7 +39,8 @@ minify = true
 # them (wrangler's default) adds ~10% to every bundle.
 keep_names = false
 
-# Health's cron: every check, breaker upkeep, a row in health_checks.
+# The functions' crons on one trigger (functions/worker.ts runs each): health's checks, events'
+# due webhook attempts.
 [triggers]
 crons = ${crons(fns)}
 
@@ -62,7 +63,8 @@ export function supabaseConfigToml(current: string, fns: readonly FunctionSpec[]
 ${SUPABASE_MARKER}
 # \`npm run build\` bundles each one into supabase/functions/<name>/ first. None has Supabase
 # verify a JWT: each authenticates its own callers (the webhooks by their provider's signature,
-# health's cron route by CRON_SECRET, which pg_cron sends as the bearer token).
+# the cron routes by CRON_SECRET, which pg_cron sends as the bearer token, events' API by
+# SERVICE_API_KEYS).
 ${sections.join("\n")}
 `;
 }

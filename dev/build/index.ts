@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import { buildCloudflare } from "./cloudflare.ts";
 import { type Artifact, OUT, PLATFORMS, type Platform } from "./layout.ts";
-import { GZIP_BUDGET_BYTES, measure, sizeTable } from "./size.ts";
+import { GZIP_BUDGET_BYTES, budgetOf, measure, sizeTable } from "./size.ts";
 import { buildSupabase } from "./supabase.ts";
 import { buildVercel } from "./vercel.ts";
 
@@ -46,5 +46,5 @@ writeFileSync(`${OUT.report}/sizes.json`, `${JSON.stringify(sizes, null, 2)}\n`)
 writeFileSync(`${OUT.report}/sizes.md`, `${table}\n`);
 console.log(table);
 console.log(
-  `\nBuilt ${platforms.join(", ")} in ${Date.now() - started} ms. Budget: each function ≤ ${GZIP_BUDGET_BYTES / 1024} KiB gzip on Cloudflare.`,
+  `\nBuilt ${platforms.join(", ")} in ${Date.now() - started} ms. Budget: each function ≤ ${GZIP_BUDGET_BYTES / 1024} KiB gzip on Cloudflare (ai-proxy ≤ ${budgetOf("ai-proxy") / 1024}).`,
 );

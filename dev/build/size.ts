@@ -4,12 +4,16 @@ import { gzipSync } from "node:zlib";
 import { ALL_IN_ONE } from "./cloudflare.ts";
 import { type Artifact, type Platform, ROOT } from "./layout.ts";
 
+/** Each function's bundle, gzipped, on Cloudflare: the budget the build test enforces. */
+export const GZIP_BUDGET_BYTES = 66 * 1024;
+
 /**
- * Each function's bundle, gzipped, on Cloudflare: the budget the build test enforces. 80 KiB
- * since the AI proxy took keys, budgets, a response cache and an admin API (about 71 KiB); the
- * Workers free plan allows 3 MB compressed.
+ * Larger budgets, by function: the AI proxy carries three inbound APIs and their translations
+ * both ways for three providers.
  */
-export const GZIP_BUDGET_BYTES = 80 * 1024;
+export const GZIP_BUDGET_OVERRIDES: Readonly<Record<string, number>> = { "ai-proxy": 96 * 1024 };
+
+export const budgetOf = (name: string) => GZIP_BUDGET_OVERRIDES[name] ?? GZIP_BUDGET_BYTES;
 
 export interface Size {
   platform: Platform;
@@ -36,7 +40,9 @@ export function measure(artifact: Artifact): Size {
 /** Whether `size` is a function's Cloudflare bundle over budget (the all-in-one worker has none). */
 export function overBudget(size: Size): boolean {
   return (
-    size.platform === "cloudflare" && size.name !== ALL_IN_ONE && size.gzipBytes > GZIP_BUDGET_BYTES
+    size.platform === "cloudflare" &&
+    size.name !== ALL_IN_ONE &&
+    size.gzipBytes > budgetOf(size.name)
   );
 }
 

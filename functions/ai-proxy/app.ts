@@ -7,27 +7,40 @@ import { proxy } from "./proxy.ts";
 import type { AiProxyDeps, AiProxyEnv } from "./types.ts";
 
 /**
- * The OpenAI-compatible proxy: GET /v1/models and one POST per row of the endpoint table.
- * Every /v1 request needs a proxy key first.
+ * The AI proxy: GET /v1/models and one POST per row of the endpoint table (OpenAI Chat
+ * Completions, Embeddings, Images and Responses; Anthropic Messages). Every /v1 request needs a
+ * proxy key first, as a bearer token or in x-api-key.
  */
 export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
   const app = new Hono<AiProxyEnv>();
   app.use("/v1/*", withDeps(depsFor), async function proxyKey(c, next) {
+    // Anthropic's SDKs send the key in x-api-key; OpenAI's as a bearer token.
+    const apiKey = c.req.header("x-api-key");
+    const authorization =
+      c.req.header("authorization") ?? (apiKey ? `Bearer ${apiKey}` : undefined);
     const context = { address: clientAddress(c.req.raw.headers), defer: deferFor(c) };
-    c.set("caller", await c.var.deps.authenticate(c.req.header("authorization"), context));
+    c.set("caller", await c.var.deps.authenticate(authorization, context));
     await next();
   });
-  app.get("/v1/models", (c) =>
-    c.json({
+  // One list both SDKs read: OpenAI's fields and Anthropic's side by side.
+  app.get("/v1/models", (c) => {
+    const { models } = c.var.deps;
+    return c.json({
       object: "list",
-      data: c.var.deps.models.map((id) => ({
+      data: models.map((id) => ({
         id,
         object: "model",
         created: 0,
         owned_by: "breakwater",
+        type: "model",
+        display_name: id,
+        created_at: "1970-01-01T00:00:00Z",
       })),
-    }),
-  );
+      has_more: false,
+      first_id: models[0] ?? null,
+      last_id: models.at(-1) ?? null,
+    });
+  });
   for (const endpoint of ENDPOINTS) app.post(endpoint.path, (c) => proxy({ c, endpoint }));
   return app;
 }

@@ -1,7 +1,12 @@
+import type { ApiTransform } from "../../shared/providers/api.ts";
+import { encodeEmbeddings } from "../../shared/providers/embeddings.ts";
+import { type MessagesRequest, messagesRequest } from "../../shared/providers/messages/index.ts";
+import { type ResponsesRequest, responsesRequest } from "../../shared/providers/responses/index.ts";
 import type {
   ChatRequest,
   ChatTransform,
   EmbeddingsRequest,
+  EmbeddingsResponse,
   EmbeddingsTransform,
   ImagesRequest,
   ImagesTransform,
@@ -13,6 +18,8 @@ export interface Capabilities {
   chat: ChatTransform;
   embeddings: EmbeddingsTransform;
   images: ImagesTransform;
+  responses: ApiTransform<ResponsesRequest>;
+  messages: ApiTransform<MessagesRequest>;
 }
 export type Capability = keyof Capabilities;
 
@@ -21,6 +28,8 @@ export interface Bodies {
   chat: ChatRequest;
   embeddings: EmbeddingsRequest;
   images: ImagesRequest;
+  responses: ResponsesRequest;
+  messages: MessagesRequest;
 }
 
 /**
@@ -28,7 +37,7 @@ export interface Bodies {
  * the caller's request with only the model replaced and answers with bytes passed through
  * untouched; any other provider is translated, both ways, through the capability's transforms.
  */
-export type ApiFormat = "openai";
+export type ApiFormat = "openai" | "openai-responses" | "anthropic-messages";
 
 /** How the answer goes back: one JSON body, or server-sent events. */
 export type AnswerMode = { stream: false } | { stream: true; includeUsage: boolean };
@@ -41,8 +50,13 @@ export interface Endpoint<C extends Capability = Capability> {
   /** The shape checks the API itself makes: a 400 before any key, limit or upstream call. */
   validate(raw: unknown): Bodies[C];
   answer(body: Bodies[C]): AnswerMode;
-  /** Whether its answers may be kept in the response cache (text is; images are not). */
+  /**
+   * Whether its answers may be kept in the response cache: Chat Completions and embeddings are;
+   * images are not, nor the Responses and Messages APIs (the cache replays Chat Completions).
+   */
   cacheable: boolean;
+  /** What a translated JSON answer still needs for the caller (an encoding they asked for). */
+  finish?(answer: unknown, body: Bodies[C]): unknown;
 }
 
 const JSON_ANSWER: AnswerMode = { stream: false };
@@ -66,6 +80,8 @@ const embeddings: Endpoint<"embeddings"> = {
   validate: embeddingsRequest,
   cacheable: true,
   answer: () => JSON_ANSWER,
+  // The openai SDK asks for base64 unless told otherwise; Gemini answers floats.
+  finish: (answer, body) => encodeEmbeddings(answer as EmbeddingsResponse, body.encoding_format),
 };
 
 const images: Endpoint<"images"> = {
@@ -77,5 +93,33 @@ const images: Endpoint<"images"> = {
   answer: () => JSON_ANSWER,
 };
 
+// The Responses and Messages APIs: their transforms pass the provider's own API through or go
+// by its chat transform (shared/providers/api.ts); their streams always carry usage.
+const STREAM_WITH_USAGE: AnswerMode = { stream: true, includeUsage: true };
+
+const responses: Endpoint<"responses"> = {
+  path: "/v1/responses",
+  format: "openai-responses",
+  capability: "responses",
+  validate: responsesRequest,
+  cacheable: false,
+  answer: (body) => (body.stream ? STREAM_WITH_USAGE : JSON_ANSWER),
+};
+
+const messages: Endpoint<"messages"> = {
+  path: "/v1/messages",
+  format: "anthropic-messages",
+  capability: "messages",
+  validate: messagesRequest,
+  cacheable: false,
+  answer: (body) => (body.stream ? STREAM_WITH_USAGE : JSON_ANSWER),
+};
+
 /** Every POST the proxy serves. */
-export const ENDPOINTS: readonly Endpoint[] = [chat, embeddings, images] as Endpoint[];
+export const ENDPOINTS: readonly Endpoint[] = [
+  chat,
+  embeddings,
+  images,
+  responses,
+  messages,
+] as Endpoint[];

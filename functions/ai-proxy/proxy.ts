@@ -4,6 +4,8 @@ import { deferFor } from "../../shared/http/defer.ts";
 import { AppError } from "../../shared/http/errors.ts";
 import type { Usage } from "../../shared/providers/types.ts";
 import { rateLimitHeaders } from "../../shared/resilience/ratelimit/index.ts";
+import { attemptSpans } from "../../shared/telemetry/genai.ts";
+import { SpanKind, traced } from "../../shared/telemetry/trace.ts";
 import { admit } from "./admission.ts";
 import { cachePlan, readEntry } from "./cache.ts";
 import { keeper, replayed } from "./cache-answer.ts";
@@ -14,6 +16,9 @@ import type { AiProxyEnv } from "./types.ts";
 import { type Answer, callUpstream } from "./upstream.ts";
 import { authorizeModel } from "./keys.ts";
 import { costUsd, recordUsage } from "./usage.ts";
+
+const REDIS_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "redis" } };
+const POSTGRES_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "postgresql" } };
 
 /** Requests are JSON; an image prompt or a long conversation fits well under this. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -52,10 +57,11 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
       })
     : undefined;
   const quota = deps.quota(caller);
-  const { rate, firstPermit, cached } = await admit(deps, caller, targets[0]!, {
-    quota,
-    cacheKey: cache?.key,
-  });
+  const { trace } = c.var;
+  // Rate limit, first breaker gate, quotas and cache lookup: one Redis round trip, one span.
+  const { rate, firstPermit, cached } = await traced(trace, "ai.admission", REDIS_SPAN, () =>
+    admit(deps, caller, targets[0]!, { quota, cacheKey: cache?.key }),
+  );
   if (rate.error)
     log.warn("rate limit decided without Redis", { source: rate.source, error: rate.error });
 
@@ -84,6 +90,7 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
     };
     return replayed(c, hit, { answer, headers: { ...headers, "x-breakwater-cache": "hit" } });
   }
+  const spans = attemptSpans(trace, endpoint.capability);
   const result = await runChain<Answer>({
     targets,
     firstPermit,
@@ -91,8 +98,17 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
     deadline: started + deps.timeouts.deadlineMs,
     signal: c.req.raw.signal,
     defer,
-    attempt: (link, signal) => callUpstream({ endpoint, body, answer, link, signal }),
+    attempt: (link, signal) =>
+      spans.run(link.target, (traceparent) =>
+        callUpstream({ endpoint, body, answer, link, signal, traceparent }),
+      ),
   });
+  // Targets before the one that served (all of them, when none did) that got no call.
+  const passed = result.ok ? targets.slice(0, targets.indexOf(result.served)) : targets;
+  spans.skipped(
+    passed.map((link) => link.target),
+    (index) => (index === 0 ? firstPermit instanceof Error : passed[index]!.breaker.knownOpen),
+  );
   const upstreamMs = Date.now() - started;
   const served = result.ok ? result.served.target : undefined;
   // After the response: reading usage from passed-through bytes included.
@@ -104,16 +120,20 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
           const costUsdNow = costUsd(served.provider, served.model, usage);
           defer(quota.charge({ tokens: usage.total_tokens, costUsd: costUsdNow }));
         }
-        return recordUsage(deps.db, log, {
-          requestId: c.var.requestId,
-          keyId: caller.id,
-          publicModel: body.model,
-          provider: served?.provider ?? null,
-          upstreamModel: served?.model ?? null,
-          usage,
-          latencyMs: Date.now() - started,
-          attempts: result.attempts,
-          status,
+        // The usage row's span starts before the serving attempt's ends: one trace, one export.
+        return traced(trace, "ai.usage.record", POSTGRES_SPAN, () => {
+          spans.served(usage);
+          return recordUsage(deps.db, log, {
+            requestId: c.var.requestId,
+            keyId: caller.id,
+            publicModel: body.model,
+            provider: served?.provider ?? null,
+            upstreamModel: served?.model ?? null,
+            usage,
+            latencyMs: Date.now() - started,
+            attempts: result.attempts,
+            status,
+          });
         });
       }),
     );

@@ -22,11 +22,11 @@ export function respond(c: Context, answer: Answer, options: RespondOptions): Re
   switch (answer.kind) {
     case "bytes":
       account(200, answer.usage);
-      keep?.json(answer.body);
+      keep?.json(answer.body as object);
       return c.body(answer.body, 200, { ...headers, ...JSON_HEADERS });
     case "json":
-      account(200, () => answer.body.usage);
-      keep?.json(answer.body);
+      account(200, answer.usage);
+      keep?.json(answer.body as object);
       return c.body(JSON.stringify(answer.body), 200, { ...headers, ...JSON_HEADERS });
     case "stream": {
       const stream = clientStream(answer.started, {

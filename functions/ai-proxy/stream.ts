@@ -1,4 +1,5 @@
-import { sseData } from "../../shared/providers/sse.ts";
+import type { ApiStream, ClientEvent } from "../../shared/providers/api.ts";
+import { sseData, sseEvent } from "../../shared/providers/sse.ts";
 import type { ChatChunk, SseEvent, StreamTranslator, Usage } from "../../shared/providers/types.ts";
 import { idleTimer } from "../../shared/resilience/timeout.ts";
 
@@ -18,6 +19,8 @@ export interface Relay {
   finish(): { tail: Uint8Array[]; complete: boolean; error?: string };
   usage(): Usage | undefined;
   cancel(reason: Error): void;
+  /** The caller's API's error event for a break; OpenAI's chat error event if not given. */
+  failure?(message: string): Uint8Array[];
 }
 
 /** A stream that has produced its first token: what the attempt hands to the response. */
@@ -105,7 +108,7 @@ export function clientStream(
     options.onEnd({ ...outcome, usage: relay.usage() });
   };
   const fail = (message: string) => {
-    pending = [errorEvent(message)];
+    pending = relay.failure?.(message) ?? [errorEvent(message)];
     end({ complete: false, error: message });
   };
   return new ReadableStream<Uint8Array>({
@@ -138,4 +141,30 @@ export function clientStream(
       end({ complete: false, error: "client disconnected" });
     },
   });
+}
+
+/**
+ * A Responses or Messages stream as its transform writes it (shared/providers/api.ts): the
+ * provider's own events passed on, or chat chunks written as the caller's API's events.
+ */
+export function apiRelay(events: ReadableStreamDefaultReader<SseEvent>, stream: ApiStream): Relay {
+  let started = false;
+  const bytes = (out: ClientEvent[]) => out.map(sseEvent);
+  return {
+    async next() {
+      const { done, value } = await events.read();
+      if (done) return undefined;
+      const out = stream.push(value);
+      if (out.length > 0) started = true;
+      return bytes(out);
+    },
+    started: () => started,
+    finish() {
+      const { events: tail, complete, error } = stream.finish();
+      return { tail: bytes(tail), complete, ...(error ? { error } : {}) };
+    },
+    usage: () => stream.usage(),
+    cancel: (reason) => void events.cancel(reason).catch(() => {}),
+    failure: (message) => bytes(stream.fail(message)),
+  };
 }

@@ -1,4 +1,5 @@
 import { AppError, isAppError } from "../../shared/http/errors.ts";
+import type { ApiTransform } from "../../shared/providers/api.ts";
 import { parseSse } from "../../shared/providers/sse.ts";
 import type {
   ChatTransform,
@@ -9,14 +10,14 @@ import type {
 import type { AnswerMode, Bodies, Capability, Endpoint } from "./endpoints.ts";
 import type { ChainTarget } from "./failover.ts";
 import { passthroughRelay, usageInJson } from "./passthrough.ts";
-import { type StartedStream, firstToken, translatedRelay } from "./stream.ts";
+import { type StartedStream, apiRelay, firstToken, translatedRelay } from "./stream.ts";
 
 /** A provider's answer, ready for the client. */
 export type Answer =
   /** The upstream's own bytes (the caller's API): usage is read from them after the response. */
   | { kind: "bytes"; body: ArrayBuffer; usage: () => Usage | undefined }
   /** A translated answer, serialised once, when sent. */
-  | { kind: "json"; body: { usage?: Usage | undefined } }
+  | { kind: "json"; body: unknown; usage: () => Usage | undefined }
   | { kind: "stream"; started: StartedStream };
 
 export interface UpstreamCall<C extends Capability = Capability> {
@@ -25,6 +26,8 @@ export interface UpstreamCall<C extends Capability = Capability> {
   answer: AnswerMode;
   link: ChainTarget<C>;
   signal: AbortSignal;
+  /** The attempt's W3C trace context, passed on to the provider when tracing is on. */
+  traceparent?: string | undefined;
 }
 
 // The transforms of one capability, seen without knowing which (the endpoint row pairs them).
@@ -41,8 +44,15 @@ type AnyTransform = {
 export async function callUpstream(call: UpstreamCall): Promise<Answer | Response> {
   const { link, answer } = call;
   const transform = link.transform as AnyTransform;
-  const res = await send(build(call, transform), call.signal);
+  const built = build(call, transform);
+  const upstream = call.traceparent
+    ? { ...built, headers: { ...built.headers, traceparent: call.traceparent } }
+    : built;
+  const res = await send(upstream, call.signal);
   if (!res.ok) return res;
+  if (API_CAPABILITIES.has(call.endpoint.capability)) {
+    return apiAnswer(res, link.transform as ApiTransform<unknown>, call);
+  }
   const sameApi = link.provider.api === call.endpoint.format;
   if (answer.stream) {
     const relay = sameApi
@@ -57,7 +67,30 @@ export async function callUpstream(call: UpstreamCall): Promise<Answer | Respons
     const body = await res.arrayBuffer();
     return { kind: "bytes", body, usage: () => usageInJson(body) };
   }
-  return { kind: "json", body: transform.response(await res.json(), contextFor(link)) };
+  const translated = transform.response(await res.json(), contextFor(link));
+  const body = call.endpoint.finish?.(translated, call.body as never) ?? translated;
+  return { kind: "json", body, usage: () => translated.usage };
+}
+
+// Their transforms pass the provider's own API through or translate by its chat transform.
+const API_CAPABILITIES: ReadonlySet<Capability> = new Set(["responses", "messages"]);
+
+/** A Responses or Messages answer, through its transform (shared/providers/api.ts). */
+async function apiAnswer(
+  res: Response,
+  transform: ApiTransform<unknown>,
+  call: UpstreamCall,
+): Promise<Answer> {
+  const context = contextFor(call.link);
+  if (call.answer.stream) {
+    const events = res.body!.pipeThrough(parseSse()).getReader();
+    return {
+      kind: "stream",
+      started: await firstToken(apiRelay(events, transform.stream(context))),
+    };
+  }
+  const body = transform.response(await res.json(), context);
+  return { kind: "json", body, usage: () => transform.usage(body) };
 }
 
 /**

@@ -85,11 +85,26 @@ export function embeddingsRequest(raw: unknown): EmbeddingsRequest {
   const body = object(raw);
   model(body);
   const input = body.input;
+  const tokens = (value: unknown) =>
+    Array.isArray(value) && value.length > 0 && value.every((t) => Number.isInteger(t));
   const valid =
     (typeof input === "string" && input !== "") ||
-    (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === "string"));
-  if (!valid) throw invalid("input", "'input' must be a non-empty string or array of strings");
+    (Array.isArray(input) &&
+      input.length > 0 &&
+      (input.every((item) => typeof item === "string") || tokens(input) || input.every(tokens)));
+  if (!valid) {
+    throw invalid(
+      "input",
+      "'input' must be a non-empty string, or an array of strings or token ids",
+    );
+  }
   optional(body, "dimensions", "number");
+  if (
+    body.encoding_format !== undefined &&
+    !["float", "base64"].includes(String(body.encoding_format))
+  ) {
+    throw invalid("encoding_format", "'encoding_format' must be float or base64");
+  }
   return body as EmbeddingsRequest;
 }
 

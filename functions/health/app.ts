@@ -22,7 +22,7 @@ export function createHealthApp(depsFor: (env: object) => HealthDeps) {
   const app = new Hono<HealthEnv>();
   app.use("/health/*", withDeps(depsFor));
   app.get("/health", async (c) => {
-    const { report } = await healthReport(c.var.deps);
+    const { report } = await healthReport(c.var.deps, Date.now(), c.var.trace);
     if (report.status !== "healthy") c.var.log.warn("health check failed", { report });
     return c.json(report, report.status === "unhealthy" ? 503 : 200);
   });

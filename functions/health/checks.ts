@@ -1,4 +1,5 @@
 import { type TimeoutPolicy, timeout } from "../../shared/resilience/timeout.ts";
+import { type RequestTrace, SpanKind, traced } from "../../shared/telemetry/trace.ts";
 
 /** One dependency probed by GET /health. The list is data: later capabilities append to it. */
 export interface HealthCheck {
@@ -30,13 +31,26 @@ async function runOne(check: HealthCheck, limit: TimeoutPolicy): Promise<CheckRe
   }
 }
 
-/** Runs every check in parallel, each under its own timeout, and folds them into one status. */
+/**
+ * Runs every check in parallel, each under its own timeout (and in its own span of `trace`),
+ * and folds them into one status.
+ */
 export async function runChecks(
   checks: HealthCheck[],
   timeoutMs: number,
+  trace?: RequestTrace,
 ): Promise<{ status: HealthStatus; checks: Record<string, CheckResult> }> {
   const limit = timeout(timeoutMs);
-  const results = await Promise.all(checks.map((check) => runOne(check, limit)));
+  const results = await Promise.all(
+    checks.map((check) =>
+      traced(trace, `check ${check.name}`, { kind: SpanKind.client }, async (span) => {
+        const result = await runOne(check, limit);
+        span?.set({ "breakwater.check.healthy": result.healthy });
+        if (!result.healthy) span?.fail("check failed");
+        return result;
+      }),
+    ),
+  );
   const byName = Object.fromEntries(checks.map((check, i) => [check.name, results[i]!]));
   const failed = checks.filter((_, i) => !results[i]!.healthy);
   const status: HealthStatus =

@@ -1,13 +1,12 @@
+import { breakerAlerts, STILL_OPEN_AFTER_MS } from "../../shared/alerts/breakers.ts";
 import type { HealthDeps } from "./types.ts";
 import { healthReport } from "./report.ts";
 
-/** A breaker open this long in one outage (re-opens included) gets an alert-level log line. */
-export const ALERT_AFTER_MS = 5 * 60_000;
-
 /**
  * One scheduled run (Workers cron, Vercel cron, pg_cron): runs every check, moves an open
- * breaker to half-open early when its upstream's own check just passed, alerts on long outages,
- * and records the run in Postgres. A failure to record is logged, not thrown.
+ * breaker to half-open early when its upstream's own check just passed, alerts (a breaker
+ * opened, still open after five minutes, closed again: each once fleet-wide, see
+ * shared/alerts), and records the run in Postgres. A failure to record is logged, not thrown.
  */
 export async function runCron(deps: HealthDeps, now = Date.now()) {
   const { report, stats } = await healthReport(deps, now);
@@ -19,13 +18,14 @@ export async function runCron(deps: HealthDeps, now = Date.now()) {
         });
       }
     }
-    if (breaker.openSince !== null && now - breaker.openSince > ALERT_AFTER_MS) {
+    if (breaker.openSince !== null && now - breaker.openSince > STILL_OPEN_AFTER_MS) {
       deps.log.alert("breaker open for more than 5 minutes", {
         breaker: breaker.name,
         openSince: new Date(breaker.openSince).toISOString(),
         openForMs: now - breaker.openSince,
       });
     }
+    for (const { alert, id } of breakerAlerts(breaker, now)) await deps.alerts.send(alert, id);
   }
   try {
     await deps.recordRun({

@@ -1,3 +1,4 @@
+import type { RequestTrace } from "../../shared/telemetry/trace.ts";
 import type { BreakerStats } from "../../shared/resilience/breaker/store.ts";
 import { type CheckResult, type HealthStatus, runChecks } from "./checks.ts";
 import type { HealthDeps } from "./types.ts";
@@ -12,9 +13,9 @@ export interface HealthReport {
 }
 
 /** Every check in parallel, plus the breakers' stats, in one report (GET /health and the cron). */
-export async function healthReport(deps: HealthDeps, now = Date.now()) {
+export async function healthReport(deps: HealthDeps, now = Date.now(), trace?: RequestTrace) {
   const [{ status, checks }, stats] = await Promise.all([
-    runChecks(deps.checks, deps.timeoutMs),
+    runChecks(deps.checks, deps.timeoutMs, trace),
     deps.state.breakers.stats(now),
   ]);
   const count = (state: BreakerStats["state"]) => stats.filter((s) => s.state === state).length;

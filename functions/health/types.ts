@@ -1,3 +1,4 @@
+import type { Alerts } from "../../shared/alerts/index.ts";
 import type { Logger } from "../../shared/http/logger.ts";
 import type { BreakerStats } from "../../shared/resilience/breaker/store.ts";
 import type { ResilienceState } from "../../shared/resilience/state.ts";
@@ -13,6 +14,8 @@ export interface HealthDeps {
   /** Bearer secret of the cron route; unset means the route refuses everyone. */
   cronSecret: string | undefined;
   log: Logger;
+  /** Where the cron run's alerts go (ALERT_WEBHOOK_URL), each once fleet-wide. */
+  alerts: Pick<Alerts, "send">;
   recordRun(run: {
     source: "cron";
     status: HealthStatus;

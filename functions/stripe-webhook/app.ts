@@ -3,6 +3,8 @@ import { parseJson, readBody, requireContentType } from "../../shared/http/body.
 import { deferFor } from "../../shared/http/defer.ts";
 import { withDeps } from "../../shared/http/deps.ts";
 import { AppError } from "../../shared/http/errors.ts";
+import { hourlyCounters } from "../../shared/telemetry/counters.ts";
+import { countWebhooks } from "../../shared/telemetry/webhook-counts.ts";
 import { deliver, type Dedupe } from "../../shared/webhooks/deliver.ts";
 import { verifyStripeSignature } from "../../shared/webhooks/stripe-signature.ts";
 import type { StripeWebhookDeps, StripeWebhookEnv } from "./types.ts";
@@ -41,6 +43,7 @@ function parseEvent(body: Uint8Array): StripeEvent {
 export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDeps) {
   const app = new Hono<StripeWebhookEnv>();
   app.use("/webhooks/stripe/*", withDeps(depsFor));
+  app.use("/webhooks/stripe", countWebhooks("stripe", hourlyCounters));
   app.post("/webhooks/stripe", async (c) => {
     const started = Date.now();
     const { deps } = c.var;
@@ -68,7 +71,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
     let outcome: string | undefined;
     try {
       const delivered = await deliver(
-        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c) },
+        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.var.trace },
         `stripe:${event.id}`,
         (signal) =>
           deps.db
@@ -97,6 +100,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
         eventId: event.id,
       });
     }
+    c.set("webhookDuplicate", dedupe === "duplicate");
     return c.json({ received: true, duplicate: dedupe === "duplicate" });
   });
   return app;

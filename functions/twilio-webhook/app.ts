@@ -3,6 +3,8 @@ import { mediaType, parseJson, readBody, requireContentType } from "../../shared
 import { deferFor } from "../../shared/http/defer.ts";
 import { withDeps } from "../../shared/http/deps.ts";
 import { AppError } from "../../shared/http/errors.ts";
+import { hourlyCounters } from "../../shared/telemetry/counters.ts";
+import { countWebhooks } from "../../shared/telemetry/webhook-counts.ts";
 import { type Dedupe, deliver } from "../../shared/webhooks/deliver.ts";
 import { publicUrl, verifyTwilioSignature } from "../../shared/webhooks/twilio-signature.ts";
 import { twiml } from "./twiml.ts";
@@ -77,6 +79,7 @@ function required(params: URLSearchParams, ...names: string[]): void {
 export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDeps) {
   const app = new Hono<TwilioWebhookEnv>();
   app.use("/webhooks/twilio/*", withDeps(depsFor));
+  app.use("/webhooks/twilio/*", countWebhooks("twilio", hourlyCounters));
 
   const handle = async (c: TwilioContext, kind: "message" | "status") => {
     const started = Date.now();
@@ -93,7 +96,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
     let dedupe: Dedupe = "in_flight";
     try {
       ({ dedupe } = await deliver(
-        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c) },
+        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.var.trace },
         key,
         (signal) =>
           deps.db
@@ -114,6 +117,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
         latencyMs: Date.now() - started,
       });
     }
+    c.set("webhookDuplicate", dedupe === "duplicate");
     return dedupe;
   };
 

@@ -1,8 +1,15 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { generalEnvelope, isOpenAiPath, openAiEnvelope } from "./envelope.ts";
+import {
+  anthropicEnvelope,
+  generalEnvelope,
+  isAnthropicPath,
+  isOpenAiPath,
+  openAiEnvelope,
+} from "./envelope.ts";
 import { EnvError } from "../env/schema.ts";
+import { tracing } from "../telemetry/middleware.ts";
 import { AppError, type ErrorCategory, isAppError } from "./errors.ts";
 import { createLogger, type Logger, type LogLevel } from "./logger.ts";
 import { methodsAllowed } from "./methods.ts";
@@ -77,6 +84,7 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
   };
   const app = new Hono<{ Variables: BaseVariables }>();
   app.use(requestId());
+  app.use(tracing(options.name));
   app.use(async function accessLog(c, next) {
     const started = Date.now();
     c.set("log", loggerFor(c.env).child({ requestId: c.var.requestId }));
@@ -91,6 +99,10 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
   for (const fnApp of options.apps) app.route("/", fnApp);
 
   const respond = (c: Parameters<Parameters<typeof app.onError>[0]>[1], error: AppError) => {
+    if (isAnthropicPath(c.req.path)) {
+      const { status, body } = anthropicEnvelope(error, c.var.requestId);
+      return c.json(body, status as ContentfulStatusCode, error.headers);
+    }
     const body = isOpenAiPath(c.req.path)
       ? openAiEnvelope(error, c.var.requestId)
       : generalEnvelope(error, c.var.requestId, c.req.path);

@@ -9,3 +9,25 @@ export function unreadableResponse(): AppError {
     message: "The upstream provider sent a response the proxy could not read",
   });
 }
+
+/** A 400 about one request field the serving provider cannot honour: named, never dropped. */
+export function unsupported(param: string, message: string): AppError {
+  return new AppError({
+    status: 400,
+    code: "unsupported_parameter",
+    category: "validation",
+    message,
+    param,
+  });
+}
+
+/** A 400 about one request field that is malformed. */
+export function invalidField(param: string, message: string): AppError {
+  return new AppError({
+    status: 400,
+    code: "invalid_request",
+    category: "validation",
+    message,
+    param,
+  });
+}

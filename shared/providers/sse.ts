@@ -50,3 +50,9 @@ const encoder = new TextEncoder();
 export function sseData(value: unknown): Uint8Array {
   return encoder.encode(`data: ${typeof value === "string" ? value : JSON.stringify(value)}\n\n`);
 }
+
+/** One named event (`event:` and `data:` lines); string data is sent as it is. */
+export function sseEvent(event: { event?: string; data: unknown }): Uint8Array {
+  const data = typeof event.data === "string" ? event.data : JSON.stringify(event.data);
+  return encoder.encode(`${event.event ? `event: ${event.event}\n` : ""}data: ${data}\n\n`);
+}

@@ -1,6 +1,9 @@
 // The provider registry's one shape: what a provider must say to be served through the
 // OpenAI-compatible proxy, as data plus small transforms. OpenAI's wire format is the lingua
 // franca: every transform goes from it to the vendor's and back.
+import type { ApiTransform } from "./api.ts";
+import type { MessagesRequest } from "./messages/request.ts";
+import type { ResponsesRequest } from "./responses/request.ts";
 
 /** A configured provider: its key, and its base URL (the vendor's, or an override). */
 export interface ProviderConfig {
@@ -16,11 +19,18 @@ export interface UpstreamRequest {
   body?: string;
 }
 
-/** OpenAI's `usage`. */
+/**
+ * OpenAI's `usage`. `prompt_tokens` counts every input token, cached or not; the details say how
+ * many were read from a prompt cache (`cached_tokens`) or written to one (`cache_write_tokens`,
+ * Anthropic's cache creation, which OpenAI has no word for), and how many output tokens were
+ * reasoning. Each is priced at its own rate.
+ */
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
 }
 
 /** An OpenAI chat completion request, as the caller sent it (already checked for shape). */
@@ -44,14 +54,30 @@ export type ChatRequest = {
 export type ChatMessage = {
   role: "system" | "developer" | "user" | "assistant" | "tool";
   content?: string | ContentPart[] | null;
-  tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[];
+  tool_calls?: ToolCall[];
   tool_call_id?: string;
   name?: string;
+  /** The model's reasoning, as DeepSeek and OpenRouter spell it: Anthropic thinking, Gemini thoughts. */
+  reasoning_content?: string;
 };
 
+/**
+ * One tool call. `extra_content.google.thought_signature` is the Gemini thought signature of the
+ * call, as Google's own OpenAI-compatible endpoint carries it, so the next turn can send it back.
+ */
+export type ToolCall = {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+  extra_content?: { google?: { thought_signature?: string } };
+};
+
+/** `cache_control` is Anthropic's prompt-cache breakpoint, passed to Anthropic as written. */
 export type ContentPart =
-  | { type: "text"; text: string }
+  | { type: "text"; text: string; cache_control?: CacheControl }
   | { type: "image_url"; image_url: { url: string; detail?: string } };
+
+export type CacheControl = { type: "ephemeral"; ttl?: string };
 
 /** OpenAI's `chat.completion` response object. */
 export interface ChatCompletion {
@@ -84,6 +110,7 @@ export interface ChatChunk {
         id?: string;
         type?: "function";
         function?: { name?: string; arguments?: string };
+        extra_content?: ToolCall["extra_content"];
       }[];
     };
     finish_reason: FinishReason;
@@ -132,15 +159,18 @@ export interface ChatTransform {
 
 export interface EmbeddingsRequest {
   model: string;
-  input: string | string[];
+  /** Text, or token ids (OpenAI only). */
+  input: string | string[] | number[] | number[][];
   dimensions?: number;
-  encoding_format?: "float";
+  /** The openai SDK asks for `base64` unless told otherwise, and decodes it. */
+  encoding_format?: "float" | "base64";
   [field: string]: unknown;
 }
 
 export interface EmbeddingsResponse {
   object: "list";
-  data: { object: "embedding"; index: number; embedding: number[] }[];
+  /** `base64`: the float32 little-endian bytes of the vector. */
+  data: { object: "embedding"; index: number; embedding: number[] | string }[];
   model: string;
   usage: { prompt_tokens: number; total_tokens: number };
 }
@@ -192,6 +222,10 @@ export interface Provider {
   chat?: ChatTransform;
   embeddings?: EmbeddingsTransform;
   images?: ImagesTransform;
+  /** POST /v1/responses: passed through by OpenAI, translated through `chat` by the others. */
+  responses?: ApiTransform<ResponsesRequest>;
+  /** POST /v1/messages: passed through by Anthropic, translated through `chat` by the others. */
+  messages?: ApiTransform<MessagesRequest>;
   /** A cheap authenticated request (list models) for health checks. */
   probe(config: ProviderConfig): UpstreamRequest;
   /** Restates an upstream error response (status and raw body) for the caller. */

@@ -1,6 +1,7 @@
 import { AppError } from "../http/errors.ts";
 import type { CircuitBreaker, Permit } from "../resilience/breaker/breaker.ts";
 import { guard } from "../resilience/policy.ts";
+import { type RequestTrace, SpanKind, traced } from "../telemetry/trace.ts";
 import type { ClaimStatus, WebhookClaims } from "./claims.ts";
 
 /** What an RPC call through postgrest-js resolves to (it reports failures, never throws). */
@@ -15,7 +16,11 @@ export interface DeliveryDeps {
   /** The database's breaker: an unreachable Postgres is answered 503 at once, not per call. */
   breaker: CircuitBreaker;
   defer: (pending: Promise<unknown>) => void;
+  /** The request's trace, when tracing is on: the claim, the write and the claim's end are spans. */
+  trace?: RequestTrace | undefined;
 }
+
+const REDIS = { kind: SpanKind.client, attributes: { "db.system.name": "redis" } };
 
 export type Dedupe = "new" | "duplicate" | "in_flight";
 
@@ -41,11 +46,24 @@ export async function deliver<T extends { duplicate: boolean }>(
   key: string,
   apply: (signal: AbortSignal) => PromiseLike<RpcResponse<T>>,
 ): Promise<{ dedupe: Dedupe; result?: T }> {
+  const { trace } = deps;
   // The claim and the database breaker's gate leave in the same tick: one Redis round trip.
-  const [claim, permit]: [ClaimStatus, Permit | Error] = await Promise.all([
-    deps.claims.claim(key),
-    deps.breaker.acquire().catch((error: unknown) => error as Error),
-  ]);
+  const [claim, permit]: [ClaimStatus, Permit | Error] = await traced(
+    trace,
+    "webhook.claim",
+    REDIS,
+    async (span) => {
+      const both = await Promise.all([
+        deps.claims.claim(key),
+        deps.breaker.acquire().catch((error: unknown) => error as Error),
+      ]);
+      span?.set({
+        "breakwater.webhook.claim": both[0],
+        "breakwater.breaker.state": both[1] instanceof Error ? "open" : "closed",
+      });
+      return both;
+    },
+  );
   if (claim === "done") return { dedupe: "duplicate" };
   if (claim === "in_flight") {
     throw new AppError({
@@ -56,26 +74,33 @@ export async function deliver<T extends { duplicate: boolean }>(
       headers: { "Retry-After": "1" },
     });
   }
-  const release = () => claim === "claimed" && deps.defer(deps.claims.release(key));
+  const release = () =>
+    claim === "claimed" &&
+    deps.defer(traced(trace, "webhook.release", REDIS, () => deps.claims.release(key)));
   if (permit instanceof Error) {
     release();
     throw unavailable();
   }
   let response: RpcResponse<T>;
+  const write = { kind: SpanKind.client, attributes: { "db.system.name": "postgresql" } };
   try {
-    ({ value: response } = await guard(
-      {
-        breaker: deps.breaker,
-        permit,
-        // No retries: the provider retries the whole delivery (Stripe for days), and an answer
-        // within the provider's timeout matters more than a second attempt.
-        attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
-        defer: deps.defer,
-        isFailure: (r: RpcResponse<T>) => r.status === 0 || r.status >= 500,
-      },
-      { deadlineMs: ATTEMPT_TIMEOUT_MS },
-      ({ signal }) => Promise.resolve(apply(signal)),
-    ));
+    ({ value: response } = await traced(trace, "webhook.apply", write, async (span) => {
+      const result = await guard(
+        {
+          breaker: deps.breaker,
+          permit,
+          // No retries: the provider retries the whole delivery (Stripe for days), and an answer
+          // within the provider's timeout matters more than a second attempt.
+          attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
+          defer: deps.defer,
+          isFailure: (r: RpcResponse<T>) => r.status === 0 || r.status >= 500,
+        },
+        { deadlineMs: ATTEMPT_TIMEOUT_MS },
+        ({ signal }) => Promise.resolve(apply(signal)),
+      );
+      span?.set({ "db.response.status_code": String(result.value.status) });
+      return result;
+    }));
   } catch {
     release();
     throw unavailable();
@@ -92,6 +117,7 @@ export async function deliver<T extends { duplicate: boolean }>(
     }
     throw unavailable();
   }
-  if (claim === "claimed") deps.defer(deps.claims.complete(key));
+  if (claim === "claimed")
+    deps.defer(traced(trace, "webhook.complete", REDIS, () => deps.claims.complete(key)));
   return { dedupe: response.data.duplicate ? "duplicate" : "new", result: response.data };
 }

@@ -35,13 +35,32 @@ export function toBase64(bytes: Uint8Array): string {
  */
 const source = (data: Uint8Array) => data as Uint8Array<ArrayBuffer>;
 
-async function hmac(hash: "SHA-1" | "SHA-256", key: string, data: Uint8Array) {
-  // The key is the secret's UTF-8 bytes as written (`whsec_…` kept, nothing base64-decoded).
-  const raw = source(utf8(key));
+/**
+ * Standard base64 (padding optional) as bytes, or undefined when `text` is not base64. `atob`
+ * alone would also take whitespace and the URL-safe alphabet in some runtimes: refused here.
+ */
+export function fromBase64(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, "").length % 4 === 1) {
+    return undefined;
+  }
+  return Uint8Array.from(atob(text.padEnd(Math.ceil(text.length / 4) * 4, "=")), (c) =>
+    c.charCodeAt(0),
+  );
+}
+
+async function hmac(hash: "SHA-1" | "SHA-256", key: string | Uint8Array, data: Uint8Array) {
+  // A string key is the secret's UTF-8 bytes as written (Stripe's `whsec_…` kept, nothing
+  // base64-decoded); Standard Webhooks' decoded key comes as bytes.
+  const raw = source(typeof key === "string" ? utf8(key) : key);
   const cryptoKey = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash }, false, [
     "sign",
   ]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, source(data)));
+}
+
+/** HMAC-SHA256 of `data` keyed by raw key bytes, in base64 (Standard Webhooks' `v1`). */
+export async function hmacSha256Base64(key: Uint8Array, data: Uint8Array): Promise<string> {
+  return toBase64(await hmac("SHA-256", key, data));
 }
 
 /** HMAC-SHA256 of `data` keyed by the UTF-8 bytes of `key`, in lower-case hex. */

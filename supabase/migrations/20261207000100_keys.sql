@@ -105,27 +105,6 @@ as $$
   where k.key_hash = ai_key_lookup.key_hash
 $$;
 
--- One request's usage, written after the response has gone (waitUntil); `cache_hit` marks an
--- answer served from the response cache (cost 0, no upstream call).
-drop function public.record_ai_usage(text, text, text, text, text, integer, integer, numeric,
-  integer, integer, integer);
-create function public.record_ai_usage(
-  request_id text, key_id text, public_model text, provider text, upstream_model text,
-  prompt_tokens integer, completion_tokens integer, cost_usd numeric, latency_ms integer,
-  attempts integer, status integer, cache_hit boolean default false)
-returns bigint
-language sql
-set search_path = ''
-as $$
-  insert into public.ai_usage (request_id, key_id, public_model, provider, upstream_model,
-    prompt_tokens, completion_tokens, cost_usd, latency_ms, attempts, status, cache_hit)
-  values (record_ai_usage.request_id, record_ai_usage.key_id, record_ai_usage.public_model,
-    record_ai_usage.provider, record_ai_usage.upstream_model, record_ai_usage.prompt_tokens,
-    record_ai_usage.completion_tokens, record_ai_usage.cost_usd, record_ai_usage.latency_ms,
-    record_ai_usage.attempts, record_ai_usage.status, coalesce(record_ai_usage.cache_hit, false))
-  returning id
-$$;
-
 do $$
 declare
   f text;
@@ -133,8 +112,7 @@ begin
   foreach f in array array[
     'public.ai_period_start(text)', 'public.ai_key_spend(uuid, timestamptz)',
     'public.ai_key_create(text, text, text, integer, integer, numeric, text, text[], timestamptz, integer, boolean)',
-    'public.ai_key_list()', 'public.ai_key_revoke(uuid)', 'public.ai_key_lookup(text)',
-    'public.record_ai_usage(text, text, text, text, text, integer, integer, numeric, integer, integer, integer, boolean)'
+    'public.ai_key_list()', 'public.ai_key_revoke(uuid)', 'public.ai_key_lookup(text)'
   ] loop
     execute format('revoke execute on function %s from public, anon, authenticated', f);
     execute format('grant execute on function %s to service_role', f);

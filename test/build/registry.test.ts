@@ -4,9 +4,24 @@ import { describe, expect, test } from "vitest";
 import { depsOf } from "../../dev/local/check.ts";
 import { EnvError } from "../../shared/env/schema.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
+import { otlpConfig } from "../../shared/telemetry/middleware.ts";
 import { SAMPLES } from "./samples.ts";
 
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Everything that reads a function's env: every `…Deps` its deps.ts exports (health's status
+ * page has its own) and the root app's tracing, which every function has.
+ */
+async function envReadersOf(name: string): Promise<(env: object) => void> {
+  const module = (await import(`../../functions/${name}/deps.ts`)) as Record<string, unknown>;
+  const readers = Object.entries(module)
+    .filter(([key]) => key.endsWith("Deps"))
+    .map(([, build]) => build as (env: object) => unknown);
+  return (env) => {
+    for (const read of [...readers, otlpConfig]) read(env);
+  };
+}
 
 test("function names are unique, and path prefixes belong to one function each", () => {
   expect(new Set(FUNCTIONS.map((fn) => fn.name)).size).toBe(FUNCTIONS.length);
@@ -51,7 +66,7 @@ describe.each(FUNCTIONS)("$name", (fn) => {
         },
       },
     );
-    (await depsOf(fn.name))(env);
+    (await envReadersOf(fn.name))(env);
     expect([...read].sort()).toEqual([...fn.required, ...fn.optional].sort());
   });
 });

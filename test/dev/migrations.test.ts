@@ -52,9 +52,13 @@ test("the schema outline has every table the functions record into", async () =>
     "api_keys",
     "health_checks",
     "invoices",
+    "outbound_events",
     "payments",
     "sms_messages",
     "subscriptions",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
     "webhook_events",
   ]);
 });

@@ -217,6 +217,34 @@ describe("the response cache", () => {
     expect(other.response.headers.get("x-breakwater-cache")).toBe("miss");
   });
 
+  test("Responses and Messages requests skip the cache: no header, every one goes upstream", async () => {
+    const { key } = await newKey();
+    const calls = () => ai.mocks.openai.calls().length + ai.mocks.anthropic.calls().length;
+    const headers = { "x-api-key": key, "content-type": "application/json" };
+    const input = `not cached ${crypto.randomUUID()}`;
+    const requests = [
+      { path: "/v1/responses", body: { model: "cached", input } },
+      {
+        path: "/v1/messages",
+        body: { model: "cached", max_tokens: 16, messages: [{ role: "user", content: input }] },
+      },
+    ];
+    for (const { path, body } of requests) {
+      for (let i = 0; i < 2; i++) {
+        const before = calls();
+        const res = await fetch(`${ai.worker.url}${path}`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get("x-breakwater-cache")).toBeNull();
+        expect(calls()).toBe(before + 1);
+        await settle();
+      }
+    }
+  });
+
   test("no-store skips a route's cache; max-age=N caches where nothing else does; a key's cache_max_age enables it", async () => {
     const { key } = await newKey();
     const header = (value: string) => ({ headers: { "x-breakwater-cache": value } });

@@ -27,7 +27,6 @@ const ask = (model: string) => ({
   model,
   messages: [{ role: "user" as const, content: `question ${crypto.randomUUID()}` }],
 });
-const settle = () => new Promise((r) => setTimeout(r, 300));
 
 describe("Redis round trips before the upstream call", () => {
   let ai: Awaited<ReturnType<typeof startAiStack>>;

@@ -17,6 +17,8 @@ export interface WebhookStack {
   workers: LocalWorker[];
   /** The PostgREST gateway the workers call: its request count is their Postgres round trips. */
   postgrest: PostgrestGateway;
+  /** The worker's bindings, for a second instance of the same deployment. */
+  bindings: Record<string, string>;
   /** Reads the database the worker writes (a pool: it reconnects after a PostgreSQL restart). */
   db: pg.Pool;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startWebhookStack(options: {
     worker: workers[0]!,
     workers,
     postgrest: gateway,
+    bindings,
     db,
     async close() {
       await db.end();

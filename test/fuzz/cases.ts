@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { getPath } from "hono/utils/url";
 import type { Endpoint, Guard } from "./endpoints.ts";
+import { INBOUND_FORMS, inboundHeaders } from "./events.ts";
 import type { WireRequest } from "./http.ts";
 import {
   type Body,
@@ -79,7 +80,11 @@ const randomAuth = fc
 function auth(guard: Guard): fc.Arbitrary<Auth> {
   // A valid key often enough that the handlers behind the guard get most of the cases.
   const valid =
-    guard === "proxy-key" ? 16 : guard === "cron-secret" || guard === "admin-key" ? 4 : 1;
+    guard === "proxy-key" || guard === "service-key"
+      ? 16
+      : guard === "cron-secret" || guard === "admin-key"
+        ? 4
+        : 1;
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant({ kind: "none" as const }) },
     {
@@ -122,13 +127,19 @@ function signature(guard: Guard): fc.Arbitrary<Signature> {
       { minLength: 1, maxLength: 2 },
     )
     .map((values) => ({ kind: "lines" as const, values }));
-  if (guard !== "stripe" && guard !== "twilio") {
+  if (
+    guard === "proxy-key" ||
+    guard === "service-key" ||
+    guard === "cron-secret" ||
+    guard === "none"
+  ) {
     return fc.oneof(
       { weight: 6, arbitrary: fc.constant({ kind: "none" as const }) },
       { weight: 1, arbitrary: garbage },
     );
   }
-  const forms = guard === "stripe" ? STRIPE_FORMS : TWILIO_FORMS;
+  const forms =
+    guard === "stripe" ? STRIPE_FORMS : guard === "twilio" ? TWILIO_FORMS : INBOUND_FORMS;
   const valid = fc.record({
     kind: fc.constant("valid" as const),
     key: fc.oneof(
@@ -308,12 +319,25 @@ export async function prepare(
   const headers: [string, string][] = [];
   for (const value of typeLines) headers.push(["content-type", value]);
   const key =
-    { "cron-secret": target.cronSecret, "admin-key": target.adminKey }[endpoint.guard as string] ??
-    target.proxyKey;
+    {
+      "cron-secret": target.cronSecret,
+      "service-key": target.serviceKey,
+      "admin-key": target.adminKey,
+    }[endpoint.guard as string] ?? target.proxyKey;
   for (const value of authLines(c.auth, key)) headers.push(["authorization", value]);
-  const signatureHeader = endpoint.guard === "twilio" ? "x-twilio-signature" : "stripe-signature";
+  const signatureHeader =
+    { twilio: "x-twilio-signature", standard: "webhook-signature", github: "x-hub-signature-256" }[
+      endpoint.guard as string
+    ] ?? "stripe-signature";
   if (c.signature.kind === "lines") {
     for (const value of c.signature.values) headers.push([signatureHeader, value]);
+  } else if (
+    c.signature.kind === "valid" &&
+    (endpoint.guard === "standard" || endpoint.guard === "github")
+  ) {
+    const inbound = inboundHeaders(c.signature, endpoint.guard, body);
+    headers.push(...inbound.headers);
+    forbidden.push(...inbound.forbidden);
   } else if (c.signature.kind === "valid") {
     const lines =
       endpoint.guard === "stripe"

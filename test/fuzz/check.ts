@@ -102,7 +102,9 @@ export function checkResponse(p: Prepared, res: WireResponse, secrets: Secret[])
   }
   if (!head && res.status < 400) {
     const twiml = p.path === "/webhooks/twilio/messages" && contentType.startsWith("text/xml");
-    const sse = p.path === "/v1/chat/completions" && contentType.startsWith("text/event-stream");
+    const sse =
+      ["/v1/chat/completions", "/v1/responses", "/v1/messages"].includes(p.path) &&
+      contentType.startsWith("text/event-stream");
     if (!twiml && !sse) {
       if (!contentType.startsWith("application/json")) {
         problems.push(`a ${res.status} answered as ${JSON.stringify(contentType)}, not JSON`);
@@ -141,6 +143,18 @@ function envelopeProblems(
 ): string[] {
   const problems: string[] = [];
   if (!isObject(body)) return ["the error body is not a JSON object"];
+  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) {
+    // Anthropic's envelope, so Anthropic SDKs raise the right exception class.
+    const error = body.error;
+    if (body.type !== "error" || !isObject(error)) return ["no Anthropic error envelope"];
+    if (typeof error.type !== "string" || !/^[a-z_]+$/.test(error.type))
+      problems.push(`error.type ${JSON.stringify(error.type)} is not Anthropic's`);
+    if (typeof error.message !== "string" || error.message === "")
+      problems.push("error.message is not a non-empty string");
+    if (body.request_id !== id)
+      problems.push(`request_id ${JSON.stringify(body.request_id)} differs from x-request-id`);
+    return problems;
+  }
   if (openAi) {
     const error = body.error;
     if (!isObject(error)) return ["no `error` object (OpenAI envelope expected under /v1)"];

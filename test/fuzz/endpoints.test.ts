@@ -14,6 +14,14 @@ import { REPLAY_PATH, RUNS, SEED, TIMEOUT_MS } from "./config.ts";
 import { type Endpoint, ENDPOINTS } from "./endpoints.ts";
 import { closeConnections, send } from "./http.ts";
 import { type ProviderFront, startProviderFront } from "./provider-front.ts";
+import { outboundBindings } from "../e2e/outbound-stack.ts";
+import { type StripeFake, startStripeFake } from "../mocks/stripe-api.ts";
+import {
+  TWILIO_FAKE_API_KEY,
+  TWILIO_FAKE_API_SECRET,
+  type TwilioFake,
+  startTwilioFake,
+} from "../mocks/twilio-api.ts";
 import { REGRESSIONS } from "./regressions.ts";
 import { FUZZ_BINDINGS, type FuzzTarget, fuzzTarget } from "./stack.ts";
 
@@ -39,6 +47,8 @@ const PROVIDERS = ["openai", "anthropic", "gemini", "fal"] as const;
 
 let ai: Awaited<ReturnType<typeof startAiStack>>;
 let front: ProviderFront;
+let twilio: TwilioFake;
+let stripe: StripeFake;
 let target: FuzzTarget;
 /** Cases tried per endpoint: its own property's, and the routing property's. */
 const tried = new Map<string, number>(ENDPOINTS.map((e) => [e.name, 0]));
@@ -51,7 +61,19 @@ beforeAll(async () => {
   const bases = Object.fromEntries(
     PROVIDERS.map((p) => [`${p.toUpperCase()}_BASE_URL`, front.baseUrl(p)]),
   );
-  ai = await startAiStack({ ...FUZZ_BINDINGS, ...bases });
+  [twilio, stripe] = await Promise.all([startTwilioFake(), startStripeFake()]);
+  // Messaging sends with an API key: TWILIO_AUTH_TOKEN stays the one that signs the webhooks.
+  const { TWILIO_AUTH_TOKEN: _signsWebhooks, ...outbound } = outboundBindings(
+    twilio.url,
+    stripe.url,
+  );
+  ai = await startAiStack({
+    ...FUZZ_BINDINGS,
+    ...bases,
+    ...outbound,
+    TWILIO_API_KEY: TWILIO_FAKE_API_KEY,
+    TWILIO_API_SECRET: TWILIO_FAKE_API_SECRET,
+  });
   for (const p of PROVIDERS) front.route(p, ai.mocks[p].url);
   target = fuzzTarget(ai.worker.url, given.bindings);
   hideInReports(target.secrets);
@@ -84,6 +106,7 @@ afterAll(async () => {
   closeConnections();
   await ai?.close();
   await front?.close();
+  await Promise.all([twilio?.close(), stripe?.close()]);
 });
 
 let closedEarly = 0;

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { ROUTES } from "../e2e/ai-stack.ts";
+import { EVENTS_ENDPOINTS } from "./events.ts";
 import { type Body, bodies } from "./requests.ts";
 import {
   field,
@@ -12,12 +13,22 @@ import {
   wrongTypeWith,
 } from "./values.ts";
 
-// The ten endpoints, each with the bodies it is fuzzed with (every field it reads, valid or of
-// the wrong type), and how it is authenticated: proxy key, cron secret, Stripe or Twilio
-// signature. Each structured body is built for a "valid weight" `w` (how strongly each field
-// prefers a valid value), so `tiered` can ask for fully valid, one-field-wrong and loose bodies.
+// The endpoints (events' in events.ts), each with the bodies it is fuzzed with (every field it
+// reads, valid or of the wrong type), and how it is authenticated: proxy key, service key, cron
+// secret, or a Stripe, Twilio, Standard Webhooks or GitHub signature. Each structured body is built
+// for a "valid weight" `w` (how strongly each field prefers a valid value), so `tiered` can ask for
+// fully valid, one-field-wrong and loose bodies.
 
-export type Guard = "proxy-key" | "cron-secret" | "admin-key" | "stripe" | "twilio" | "none";
+export type Guard =
+  | "proxy-key"
+  | "service-key"
+  | "cron-secret"
+  | "admin-key"
+  | "stripe"
+  | "twilio"
+  | "standard"
+  | "github"
+  | "none";
 
 export interface Endpoint {
   /** `POST /webhooks/stripe`: the test's name. */
@@ -446,6 +457,243 @@ function newKey(w: number) {
   );
 }
 
+// ---------------------------------------------------------------------------------- outbound
+
+/** Phones in and out of VERIFY_COUNTRIES, and not quite E.164. */
+const PHONES = [
+  "+15005550006",
+  "+12045550123",
+  "+447700900123",
+  "+8613812345678",
+  "15005550006",
+  "+1",
+];
+const phoneField = (w: number) =>
+  field(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...PHONES.slice(0, 4)) },
+      fc.constantFrom(...PHONES),
+    ),
+    w,
+  );
+/** Stripe-sized metadata mostly, sometimes over its limits. */
+const metadata = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.string({ maxLength: 20 }),
+      { maxKeys: 4 },
+    ),
+  },
+  fc.dictionary(
+    fc.string({ maxLength: 45 }),
+    fc.oneof(fc.string({ maxLength: 600 }), fc.integer()),
+    { maxKeys: 55 },
+  ),
+);
+
+const smsRequest = (w: number) =>
+  fc.record(
+    { to: phoneField(w), body: field(text, w) },
+    { requiredKeys: w > 100 ? ["to", "body"] : [] },
+  );
+const verifyStart = (w: number) =>
+  fc.record({ phone: phoneField(w) }, { requiredKeys: w > 100 ? ["phone"] : [] });
+const verifyCheck = (w: number) =>
+  fc.record(
+    { phone: phoneField(w), code: field(fc.stringMatching(/^\d{6}$/), w) },
+    { requiredKeys: w > 100 ? ["phone", "code"] : [] },
+  );
+const customerRequest = (w: number) =>
+  fc.record(
+    {
+      email: field(fc.constantFrom("ada@example.com", "x@y"), w),
+      name: field(text, w),
+      metadata: field(metadata, w),
+    },
+    { requiredKeys: w > 100 ? ["email"] : [] },
+  );
+const intentRequest = (w: number) =>
+  fc.record(
+    {
+      amount: field(fc.integer({ min: 1, max: 99_999_999 }), w),
+      currency: field(fc.constantFrom("usd", "eur", "jpy"), w),
+      customer: field(fc.constantFrom("cus_unknown", "cus_1"), w),
+      description: field(text, w),
+      metadata: field(metadata, w),
+    },
+    { requiredKeys: w > 100 ? ["amount", "currency"] : [] },
+  );
+const subscriptionRequest = (w: number) =>
+  fc.record(
+    {
+      customer: field(fc.constantFrom("cus_unknown", "cus_1"), w),
+      price: field(fc.constantFrom("price_basic_monthly", "price_unknown"), w),
+    },
+    { requiredKeys: w > 100 ? ["customer", "price"] : [] },
+  );
+
+/** The outbound endpoints: service key, JSON bodies of 16 KiB (messaging) or 64 KiB (payments). */
+const outbound = (
+  path: string,
+  body: (w: number) => fc.Arbitrary<unknown>,
+  limit: number,
+): Endpoint => ({
+  name: `POST ${path}`,
+  method: "POST",
+  path,
+  guard: "service-key",
+  body: bodies(tiered(body), limit),
+  limit,
+});
+function responsesRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const item = fc.oneof(
+    fc.record({
+      role: f(fc.constantFrom("user", "assistant", "developer", "tool")),
+      content: f(text),
+    }),
+    fc.record({
+      role: f(fc.constant("user")),
+      content: f(
+        fc.array(
+          fc.oneof(
+            fc.record({ type: f(fc.constant("input_text")), text: f(text) }),
+            fc.record({
+              type: f(fc.constant("input_image")),
+              image_url: f(
+                fc.constantFrom(
+                  "https://example.com/a.png",
+                  "data:image/png;base64,iVBORw0KGgo=",
+                  "ftp://x",
+                ),
+              ),
+            }),
+          ),
+          { maxLength: 3 },
+        ),
+      ),
+    }),
+    fc.record({
+      type: f(fc.constant("function_call")),
+      call_id: f(fc.constantFrom("call_1", "call_x_0__ts_AAEC")),
+      name: f(fc.constant("get_weather")),
+      arguments: f(fc.constantFrom("{}", '{"location":"Paris"}', "{")),
+    }),
+    fc.record({
+      type: f(fc.constant("function_call_output")),
+      call_id: f(fc.constantFrom("call_1", "call_2")),
+      output: f(text),
+    }),
+    fc.record({
+      type: f(fc.constantFrom("item_reference", "reasoning", "web_search_call")),
+      id: f(text),
+    }),
+  );
+  return fc.record(
+    {
+      model: model(w, CHAT_MODELS),
+      input: f(fc.oneof(text, fc.array(item, { minLength: 1, maxLength: 4 }))),
+      instructions: f(text),
+      stream: f(fc.boolean()),
+      max_output_tokens: f(fc.integer({ min: 1, max: 64 })),
+      temperature: f(number(0, 2)),
+      tools: f(
+        fc.array(
+          fc.record({
+            type: f(fc.constantFrom("function", "web_search")),
+            name: f(fc.constant("get_weather")),
+          }),
+          { maxLength: 2 },
+        ),
+      ),
+      tool_choice: f(fc.constantFrom("auto", "none", "required")),
+      text: f(
+        fc.record({
+          format: f(fc.record({ type: f(fc.constantFrom("text", "json_object", "json_schema")) })),
+        }),
+      ),
+      reasoning: f(fc.record({ effort: f(fc.constantFrom("low", "medium", "high")) })),
+      previous_response_id: f(text),
+      store: f(fc.boolean()),
+    },
+    { requiredKeys: ["model", "input"] },
+  );
+}
+
+function messagesRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const block = fc.oneof(
+    fc.record({ type: f(fc.constant("text")), text: f(text) }),
+    fc.record({
+      type: f(fc.constant("image")),
+      source: f(
+        fc.record({
+          type: f(fc.constantFrom("base64", "url")),
+          media_type: f(fc.constant("image/png")),
+          data: f(fc.constant("iVBORw0KGgo=")),
+          url: f(fc.constant("https://example.com/a.png")),
+        }),
+      ),
+    }),
+    fc.record({
+      type: f(fc.constant("tool_use")),
+      id: f(fc.constantFrom("toolu_1", "toolu_2")),
+      name: f(fc.constant("get_weather")),
+      input: f(fc.constant({ location: "Paris" })),
+    }),
+    fc.record({
+      type: f(fc.constant("tool_result")),
+      tool_use_id: f(fc.constantFrom("toolu_1", "toolu_9")),
+      content: f(text),
+    }),
+    fc.record({ type: f(fc.constantFrom("thinking", "document")), thinking: f(text) }),
+  );
+  const turn = fc.record({
+    role: f(fc.constantFrom("user", "assistant", "system")),
+    content: f(fc.oneof(text, fc.array(block, { maxLength: 3 }))),
+  });
+  return fc.record(
+    {
+      model: model(w, CHAT_MODELS),
+      max_tokens: field(fc.integer({ min: 1, max: 64 }), w, wrongTypeWith(lengthSafeNumber)),
+      messages: f(fc.array(turn, { minLength: 1, maxLength: 4 })),
+      system: f(
+        fc.oneof(
+          text,
+          fc.array(fc.record({ type: f(fc.constant("text")), text: f(text) }), { maxLength: 2 }),
+        ),
+      ),
+      stream: f(fc.boolean()),
+      stop_sequences: f(fc.array(text, { maxLength: 2 })),
+      tools: f(
+        fc.array(
+          fc.record({
+            name: f(fc.constant("get_weather")),
+            input_schema: f(fc.constant({ type: "object" })),
+          }),
+          { maxLength: 2 },
+        ),
+      ),
+      tool_choice: f(
+        fc.record({
+          type: f(fc.constantFrom("auto", "any", "none", "tool")),
+          name: f(fc.constant("get_weather")),
+        }),
+      ),
+      thinking: f(
+        fc.record({
+          type: f(fc.constantFrom("enabled", "disabled")),
+          budget_tokens: f(fc.integer({ min: 0, max: 40_000 })),
+        }),
+      ),
+      top_k: f(fc.integer({ min: 1, max: 10 })),
+    },
+    { requiredKeys: ["model", "max_tokens", "messages"] },
+  );
+}
+
 /** Bodies nobody reads (GET endpoints): anything at all. */
 const anyBody = bodies(fc.jsonValue({ maxDepth: 2 }), 64 * 1024);
 
@@ -523,6 +771,22 @@ export const ENDPOINTS: Endpoint[] = [
     guard: "admin-key",
     body: anyBody,
   },
+  {
+    name: "POST /v1/responses",
+    method: "POST",
+    path: "/v1/responses",
+    guard: "proxy-key",
+    body: bodies(tiered(responsesRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
+  {
+    name: "POST /v1/messages",
+    method: "POST",
+    path: "/v1/messages",
+    guard: "proxy-key",
+    body: bodies(tiered(messagesRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
   { name: "GET /health", method: "GET", path: "/health", guard: "none", body: anyBody },
   {
     name: "GET /health/breakers",
@@ -531,6 +795,12 @@ export const ENDPOINTS: Endpoint[] = [
     guard: "none",
     body: anyBody,
   },
+  outbound("/messages/sms", smsRequest, 16 * 1024),
+  outbound("/verify/start", verifyStart, 16 * 1024),
+  outbound("/verify/check", verifyCheck, 16 * 1024),
+  outbound("/payments/customers", customerRequest, 64 * 1024),
+  outbound("/payments/intents", intentRequest, 64 * 1024),
+  outbound("/payments/subscriptions", subscriptionRequest, 64 * 1024),
   {
     name: "GET /health/cron",
     method: "GET",
@@ -538,4 +808,8 @@ export const ENDPOINTS: Endpoint[] = [
     guard: "cron-secret",
     body: anyBody,
   },
+  ...EVENTS_ENDPOINTS,
+  // Behind STATUS_PASSWORD: fuzzed for what it refuses; the page itself is the e2e test's.
+  { name: "GET /status", method: "GET", path: "/status", guard: "none", body: anyBody },
+  { name: "GET /status.json", method: "GET", path: "/status.json", guard: "none", body: anyBody },
 ];

@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import twilio from "twilio";
 import { PROXY_KEY } from "../e2e/ai-stack.ts";
 import { PUBLIC_BASE_URL, STRIPE_SECRET, TWILIO_TOKEN } from "../e2e/webhook-stack.ts";
+import { FUZZ_SOURCES } from "./events.ts";
 
 /** One credential the worker holds, and the binding it came from. */
 export interface Secret {
@@ -16,6 +17,8 @@ export interface FuzzTarget {
   /** Every configured secret, read from the bindings the worker was actually given. */
   secrets: Secret[];
   proxyKey: string;
+  /** A SERVICE_API_KEYS key (the outbound functions and the events API). */
+  serviceKey: string;
   cronSecret: string;
   adminKey: string;
   /** The Stripe secrets in force (a rotation: both verify). */
@@ -41,13 +44,16 @@ export const FUZZ_BINDINGS: Record<string, string> = {
   ADMIN_API_KEY: FUZZ_ADMIN_KEY,
   // Direct provider:model names are fuzzed too (model-name checks before any URL is built).
   AI_ALLOW_DIRECT_MODELS: "true",
+  STATUS_PASSWORD: `status-fuzz-${crypto.randomUUID()}`,
   STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${OLD_STRIPE_SECRET}`,
   TWILIO_AUTH_TOKEN_SECONDARY: SECONDARY_TWILIO_TOKEN,
   AI_REQUESTS_PER_MINUTE: "1000000",
+  SERVICE_API_KEYS: `svc-fuzz-${crypto.randomUUID()}`,
+  WEBHOOK_SOURCES: JSON.stringify(FUZZ_SOURCES),
 };
 
-// Binding names that hold credentials: *_SECRET, *_TOKEN, *_KEY(S), *_TOKEN_SECONDARY.
-const SECRET_NAME = /(?:SECRET|TOKEN|_KEYS?|TOKEN_SECONDARY)$/;
+// Binding names that hold credentials: *_SECRET, *_TOKEN, *_KEY(S), *_TOKEN_SECONDARY, *_PASSWORD.
+const SECRET_NAME = /(?:SECRET|TOKEN|_KEYS?|TOKEN_SECONDARY|PASSWORD)$/;
 
 /** Every credential among `bindings`, comma-separated lists split. */
 export function secretsIn(bindings: Record<string, string>): Secret[] {
@@ -63,10 +69,15 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
       .split(",")
       .map((v) => v.trim())
       .filter(Boolean);
+  // WEBHOOK_SOURCES holds secrets too, inside its JSON.
+  const sources = Object.values(FUZZ_SOURCES).flatMap((source) =>
+    source.secrets.map((value) => ({ name: "WEBHOOK_SOURCES", value })),
+  );
   const target: FuzzTarget = {
     origin,
-    secrets: secretsIn(bindings),
+    secrets: [...secretsIn(bindings), ...sources],
     proxyKey: list("PROXY_API_KEYS")[0] ?? PROXY_KEY,
+    serviceKey: list("SERVICE_API_KEYS")[0]!,
     cronSecret: bindings.CRON_SECRET ?? FUZZ_CRON_SECRET,
     adminKey: bindings.ADMIN_API_KEY ?? FUZZ_ADMIN_KEY,
     stripeSecrets: list("STRIPE_WEBHOOK_SECRET"),
@@ -77,6 +88,7 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
   const collected = new Set(target.secrets.map((s) => s.value));
   for (const required of [
     target.proxyKey,
+    target.serviceKey,
     target.cronSecret,
     target.adminKey,
     ...target.stripeSecrets,

@@ -12,6 +12,7 @@ import {
   type MockServer,
   type RecordedCall,
 } from "./server.ts";
+import { sampleOf } from "./structured.ts";
 
 /** The key the Anthropic mock expects unless told another. */
 export const ANTHROPIC_MOCK_KEY = "sk-ant-mock";
@@ -43,14 +44,25 @@ const ERRORS: Record<number, JsonAnswer> = {
   529: error(529, "overloaded_error", "Overloaded"),
 };
 
-type Block = { type: string; text?: string; content?: unknown };
+type Block = {
+  type: string;
+  text?: string;
+  content?: unknown;
+  id?: string;
+  tool_use_id?: string;
+  cache_control?: unknown;
+};
 
 interface MessagesBody {
   model?: string;
   max_tokens?: unknown;
   messages?: { role: string; content: string | Block[] }[];
-  tools?: { name?: string }[];
+  tools?: { name?: string; input_schema?: never }[];
+  tool_choice?: { type?: string; name?: string };
   stream?: boolean;
+  system?: string | Block[];
+  thinking?: { type?: string };
+  output_config?: { format?: { schema?: never } };
 }
 
 function blocksOf(content: string | Block[] | undefined): Block[] {
@@ -70,22 +82,46 @@ interface Reply {
   tool: string | undefined;
   pieces: string[];
   stopReason: "end_turn" | "max_tokens" | "tool_use";
+  thinking: string | undefined;
+  /** The tool_use input, in the fragments it streams in. */
+  args: string[];
   input: number;
+  /** Input tokens read from the prompt cache: what a `cache_control` breakpoint marks. */
+  cached: number;
   output: number;
 }
 
 function plan(body: MessagesBody, maxTokens: number): Reply {
   const { text, toolResult } = lastText(body);
   const name = body.tools?.[0]?.name;
-  const tool = !toolResult && /weather/i.test(text) ? name : undefined;
-  const pieces = tool ? ["I'll check", " the weather."] : replyPieces(text, maxTokens);
-  const cut = pieces.length < replyPieces(text, undefined).length;
+  // A forced tool (tool_choice any or tool) is called with input fitting its schema.
+  const choice = body.tool_choice;
+  const forcedName =
+    choice?.type === "tool" ? choice.name : choice?.type === "any" ? name : undefined;
+  const forced = body.tools?.find((t) => t.name === forcedName);
+  const tool = forced?.name ?? (!toolResult && /weather/i.test(text) ? name : undefined);
+  const args = forced ? [JSON.stringify(sampleOf(forced.input_schema))] : WEATHER_ARGUMENT_PIECES;
+  const format = body.output_config?.format;
+  const pieces = tool
+    ? ["I'll check", " the weather."]
+    : format
+      ? [JSON.stringify(sampleOf(format.schema))]
+      : replyPieces(text, maxTokens);
+  const cut = pieces.length < replyPieces(text, undefined).length && !format;
+  const thinking = body.thinking?.type === "enabled" ? "Let me think." : undefined;
+  const marked = [body.system, ...(body.messages ?? []).map((m) => m.content)].flatMap((c) =>
+    Array.isArray(c) ? c.filter((block) => block.cache_control) : [],
+  );
+  const cached = countTokens(marked);
   return {
     tool,
     pieces,
     stopReason: tool ? "tool_use" : cut ? "max_tokens" : "end_turn",
-    input: countTokens(body.messages),
-    output: pieces.length + (tool ? WEATHER_ARGUMENT_PIECES.length : 0),
+    thinking,
+    input: Math.max(1, countTokens(body.messages) - cached),
+    cached,
+    args,
+    output: pieces.length + (tool ? args.length : 0) + (thinking ? 3 : 0),
   };
 }
 
@@ -94,13 +130,18 @@ const TOOL_USE = { type: "tool_use", id: "toolu_mock_weather" };
 const usage = (reply: Reply, output: number) => ({
   input_tokens: reply.input,
   cache_creation_input_tokens: 0,
-  cache_read_input_tokens: 0,
+  cache_read_input_tokens: reply.cached,
   output_tokens: output,
+  ...(reply.thinking ? { output_tokens_details: { thinking_tokens: 3 } } : {}),
 });
+const SIGNATURE = "EqQBCkYIBxgCKkDmock";
 
 function message(body: MessagesBody, reply: Reply): JsonAnswer {
   const content: unknown[] = [{ type: "text", text: reply.pieces.join("") }];
-  const input = JSON.parse(WEATHER_ARGUMENT_PIECES.join("")) as unknown;
+  if (reply.thinking) {
+    content.unshift({ type: "thinking", thinking: reply.thinking, signature: SIGNATURE });
+  }
+  const input = JSON.parse(reply.args.join("")) as unknown;
   if (reply.tool) content.push({ ...TOOL_USE, name: reply.tool, input });
   const stop = { stop_reason: reply.stopReason, stop_sequence: null };
   return {
@@ -123,21 +164,36 @@ function stream(body: MessagesBody, reply: Reply): Answer {
     index,
     delta: value,
   });
+  const first = reply.thinking ? 1 : 0;
   const events: { type: string; [field: string]: unknown }[] = [
     { type: "message_start", message: { ...start, usage: usage(reply, 1) } },
-    { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
-    { type: "ping" },
-    ...reply.pieces.map((text) => delta(0, { type: "text_delta", text })),
-    { type: "content_block_stop", index: 0 },
   ];
+  if (reply.thinking) {
+    events.push(
+      {
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "thinking", thinking: "", signature: "" },
+      },
+      delta(0, { type: "thinking_delta", thinking: reply.thinking }),
+      delta(0, { type: "signature_delta", signature: SIGNATURE }),
+      { type: "content_block_stop", index: 0 },
+    );
+  }
+  events.push(
+    { type: "content_block_start", index: first, content_block: { type: "text", text: "" } },
+    { type: "ping" },
+    ...reply.pieces.map((text) => delta(first, { type: "text_delta", text })),
+    { type: "content_block_stop", index: first },
+  );
   if (reply.tool) {
     const block = { ...TOOL_USE, name: reply.tool, input: {} };
     events.push(
-      { type: "content_block_start", index: 1, content_block: block },
-      ...WEATHER_ARGUMENT_PIECES.map((partial_json) =>
-        delta(1, { type: "input_json_delta", partial_json }),
+      { type: "content_block_start", index: first + 1, content_block: block },
+      ...reply.args.map((partial_json) =>
+        delta(first + 1, { type: "input_json_delta", partial_json }),
       ),
-      { type: "content_block_stop", index: 1 },
+      { type: "content_block_stop", index: first + 1 },
     );
   }
   events.push(
@@ -151,9 +207,41 @@ function stream(body: MessagesBody, reply: Reply): Answer {
   return { sse: events.map((event) => sseEvent(event, event.type)) };
 }
 
+/** What Anthropic refuses in the turns themselves: a role it has no word for, an orphan result. */
+function refusedTurns(turns: NonNullable<MessagesBody["messages"]>): JsonAnswer | undefined {
+  for (const [i, turn] of turns.entries()) {
+    if (turn.role !== "user" && turn.role !== "assistant") {
+      return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
+    }
+    const previous = i > 0 ? blocksOf(turns[i - 1]!.content) : [];
+    const used = new Set(previous.filter((b) => b.type === "tool_use").map((b) => b.id));
+    const orphan = blocksOf(turn.content).find(
+      (b) => b.type === "tool_result" && !used.has(b.tool_use_id),
+    );
+    if (orphan) {
+      return invalid(
+        `messages.${i}.content.0: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${orphan.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function countTokensAnswer(body: MessagesBody): Answer {
+  if (!Array.isArray(body.messages)) return invalid("messages: Field required");
+  return (
+    refusedTurns(body.messages) ?? {
+      status: 200,
+      json: { input_tokens: countTokens(body.messages) },
+    }
+  );
+}
+
 function messages(body: MessagesBody): Answer {
   if (typeof body.max_tokens !== "number") return invalid("max_tokens: Field required");
   if (!Array.isArray(body.messages)) return invalid("messages: Field required");
+  const refused = refusedTurns(body.messages);
+  if (refused) return refused;
   const reply = plan(body, body.max_tokens);
   return body.stream ? stream(body, reply) : message(body, reply);
 }
@@ -177,6 +265,9 @@ function answer(call: RecordedCall, apiKey: string): Answer {
   if (!call.headers["anthropic-version"]) return invalid("anthropic-version: header is required");
   const route = `${call.method} ${call.path}`;
   if (route === "POST /v1/messages") return messages(call.body as MessagesBody);
+  if (route === "POST /v1/messages/count_tokens") {
+    return countTokensAnswer(call.body as MessagesBody);
+  }
   if (route === "GET /v1/models") return { status: 200, json: MODELS };
   return error(404, "not_found_error", "Not Found");
 }

@@ -8,6 +8,7 @@ import {
   type StatusMode,
   startMockServer,
 } from "./gemini-fal-server.ts";
+import { sampleOf } from "./structured.ts";
 
 export type { FailMode, MockServer, RecordedCall } from "./gemini-fal-server.ts";
 
@@ -103,12 +104,31 @@ function answerOf(body: Json): Answer {
   const last = contents.at(-1)?.parts ?? [];
   const tools = (body.tools ?? []) as { functionDeclarations?: Json[] }[];
   const declared = tools[0]?.functionDeclarations?.[0];
+  // A forced call (mode ANY) is made with arguments fitting the function's schema.
+  const calling = ((body.toolConfig as Json | undefined)?.functionCallingConfig ?? {}) as Json;
+  if (declared && calling.mode === "ANY") {
+    const allowed = (calling.allowedFunctionNames as string[] | undefined)?.[0] ?? declared.name;
+    const fn = tools[0]!.functionDeclarations!.find((d) => d.name === allowed) ?? declared;
+    const call = { name: fn.name, args: sampleOf(fn.parameters as never) };
+    return {
+      pieces: [[{ functionCall: call, thoughtSignature: "bW9jay1zaWduYXR1cmU=" }]],
+      finishReason: "STOP",
+    };
+  }
   if (declared && /weather/i.test(textOf(contents.slice(-1)))) {
     const call = { name: declared.name, args: { location: "Paris" } };
     return {
       pieces: [[{ functionCall: call, thoughtSignature: "bW9jay1zaWduYXR1cmU=" }]],
       finishReason: "STOP",
     };
+  }
+  const config = (body.generationConfig ?? {}) as Json;
+  const thought = (config.thinkingConfig as Json | undefined)?.includeThoughts
+    ? [{ text: "**Thinking**\n\nA short thought.", thought: true }]
+    : [];
+  if (config.responseJsonSchema !== undefined) {
+    const json = JSON.stringify(sampleOf(config.responseJsonSchema as never));
+    return { pieces: [[...thought, { text: json }]], finishReason: "STOP" };
   }
   const result = last.find((part) => part.functionResponse)?.functionResponse as Json | undefined;
   const text = result
@@ -119,7 +139,9 @@ function answerOf(body: Json): Answer {
     const cut = text.join("").split(" ").slice(0, max).join(" ");
     return { pieces: [[{ text: cut }]], finishReason: "MAX_TOKENS" };
   }
-  return { pieces: text.map((piece) => [{ text: piece }]), finishReason: "STOP" };
+  const pieces = text.map((piece) => [{ text: piece }] as Json[]);
+  pieces[0]!.unshift(...thought);
+  return { pieces, finishReason: "STOP" };
 }
 
 /** One response per piece, each with every candidate; the last finishes and has full usage. */
@@ -137,11 +159,35 @@ function responses(model: string, body: Json, { pieces, finishReason }: Answer):
       // proto3 JSON leaves out zero values: in a stream the first candidate has no index.
       ...(index > 0 ? { index } : {}),
     }));
+    const thoughts = pieces.flat().some((p) => p.thought) ? 5 : 0;
     const usageMetadata = last
-      ? { promptTokenCount: prompt, candidatesTokenCount: output, totalTokenCount: prompt + output }
+      ? {
+          promptTokenCount: prompt,
+          candidatesTokenCount: output,
+          ...(thoughts ? { thoughtsTokenCount: thoughts } : {}),
+          totalTokenCount: prompt + output + thoughts,
+        }
       : { promptTokenCount: prompt, totalTokenCount: prompt };
     return { candidates, usageMetadata, modelVersion: model, responseId: "mock-response-1" };
   });
+}
+
+/** What Gemini refuses in the turns: a role it has no word for, a replayed call without its signature. */
+function refusedContents(contents: GeminiContent[]): Reply | undefined {
+  for (const [i, content] of contents.entries()) {
+    if (content.role !== undefined && content.role !== "user" && content.role !== "model") {
+      return googleError(400, "INVALID_ARGUMENT", "Please use a valid role: user, model.");
+    }
+    const call = (content.parts ?? []).findIndex((p) => p.functionCall && !p.thoughtSignature);
+    if (content.role === "model" && call >= 0) {
+      return googleError(
+        400,
+        "INVALID_ARGUMENT",
+        `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${String((content.parts![call]!.functionCall as Json).name)}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`,
+      );
+    }
+  }
+  return undefined;
 }
 
 function generate(model: string, body: Json, streaming: boolean, sse: boolean): Reply {
@@ -152,15 +198,19 @@ function generate(model: string, body: Json, streaming: boolean, sse: boolean): 
       "* GenerateContentRequest.contents: contents is not specified\n",
     );
   }
+  const refused = refusedContents(body.contents as GeminiContent[]);
+  if (refused) return refused;
   const answer = answerOf(body);
   if (streaming) {
     const events = responses(model, body, answer);
     return sse ? { status: 200, events } : { status: 200, json: events };
   }
   // generateContent answers in one piece, its text in one part.
-  const parts = answer.pieces.flat();
+  const thoughts = answer.pieces.flat().filter((part) => part.thought);
+  const parts = answer.pieces.flat().filter((part) => !part.thought);
   const texts = parts.every((part) => typeof part.text === "string");
-  const whole = texts ? [[{ text: parts.map((part) => part.text).join("") }]] : [parts];
+  const joined = texts ? [{ text: parts.map((part) => part.text).join("") }] : parts;
+  const whole = [[...thoughts, ...joined]];
   const [json] = responses(model, body, { ...answer, pieces: whole });
   const candidates = (json!.candidates as Json[]).map((candidate, index) => ({
     ...candidate,

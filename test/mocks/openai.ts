@@ -12,6 +12,8 @@ import {
   type MockServer,
   type RecordedCall,
 } from "./server.ts";
+import { responses } from "./openai-responses.ts";
+import { sampleOf } from "./structured.ts";
 
 /** The key the OpenAI mock expects unless told another. */
 export const OPENAI_MOCK_KEY = "sk-mock-openai";
@@ -53,8 +55,15 @@ const ERRORS: Record<number, JsonAnswer> = {
 
 interface ChatBody {
   model?: string;
-  messages?: { role: string; content?: unknown }[];
-  tools?: { function?: { name?: string } }[];
+  messages?: {
+    role: string;
+    content?: unknown;
+    tool_calls?: { id?: string }[];
+    tool_call_id?: string;
+  }[];
+  response_format?: { type?: string; json_schema?: { schema?: never } };
+  tools?: { function?: { name?: string; parameters?: never } }[];
+  tool_choice?: string | { function?: { name?: string } };
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   max_tokens?: number;
@@ -74,6 +83,8 @@ interface Reply {
   tool: string | undefined;
   pieces: string[];
   finish: "stop" | "length" | "tool_calls";
+  /** The tool call's arguments, in the fragments they stream in. */
+  args: string[];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
@@ -81,14 +92,25 @@ function plan(body: ChatBody, messages: NonNullable<ChatBody["messages"]>): Repl
   const last = messages.at(-1);
   const text = textOf(last?.content);
   const name = body.tools?.[0]?.function?.name;
-  const tool = last?.role === "user" && /weather/i.test(text) ? name : undefined;
-  const pieces = replyPieces(text, body.max_completion_tokens ?? body.max_tokens);
+  // A forced tool (tool_choice required or named) is called with arguments fitting its schema.
+  const choice = body.tool_choice;
+  const forcedName =
+    typeof choice === "object" ? choice.function?.name : choice === "required" ? name : undefined;
+  const forced = body.tools?.find((t) => t.function?.name === forcedName)?.function;
+  const tool = forced?.name ?? (last?.role === "user" && /weather/i.test(text) ? name : undefined);
+  const args = forced ? [JSON.stringify(sampleOf(forced.parameters))] : WEATHER_ARGUMENT_PIECES;
+  const format = body.response_format;
+  const pieces =
+    format?.type === "json_schema"
+      ? [JSON.stringify(sampleOf(format.json_schema?.schema))]
+      : replyPieces(text, body.max_completion_tokens ?? body.max_tokens);
   const cut = pieces.length < replyPieces(text, undefined).length;
-  const completion = tool ? WEATHER_ARGUMENT_PIECES.length : pieces.length;
+  const completion = tool ? args.length : pieces.length;
   const prompt = countTokens(messages);
   return {
     tool,
     pieces,
+    args,
     finish: tool ? "tool_calls" : cut ? "length" : "stop",
     usage: {
       prompt_tokens: prompt,
@@ -105,7 +127,7 @@ function completion(body: ChatBody, reply: Reply): JsonAnswer {
   const call = {
     id: CALL_ID,
     type: "function",
-    function: { name: reply.tool, arguments: WEATHER_ARGUMENT_PIECES.join("") },
+    function: { name: reply.tool, arguments: reply.args.join("") },
   };
   const message = reply.tool
     ? { role: "assistant", content: null, tool_calls: [call], refusal: null, annotations: [] }
@@ -143,7 +165,7 @@ function stream(body: ChatBody, reply: Reply): Answer {
   const deltas = reply.tool
     ? [
         { role: "assistant", content: null, tool_calls: [opening], refusal: null },
-        ...WEATHER_ARGUMENT_PIECES.map((piece) => ({
+        ...reply.args.map((piece) => ({
           tool_calls: [{ index: 0, function: { arguments: piece } }],
         })),
       ]
@@ -160,6 +182,19 @@ function chat(body: ChatBody): Answer {
   if (!Array.isArray(body.messages)) {
     return invalid("'messages' is a required property");
   }
+  const roles = new Set(["system", "developer", "user", "assistant", "tool"]);
+  const bad = body.messages.findIndex((message) => !roles.has(message.role));
+  if (bad >= 0) {
+    return invalid(
+      `Invalid value: '${body.messages[bad]!.role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function', and 'developer'.`,
+    );
+  }
+  const called = new Set(body.messages.flatMap((m) => (m.tool_calls ?? []).map((c) => c.id)));
+  if (body.messages.some((m) => m.role === "tool" && !called.has(m.tool_call_id))) {
+    return invalid(
+      "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+    );
+  }
   if (body.stream_options && !body.stream) {
     return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
   }
@@ -174,13 +209,17 @@ function vector(text: string): number[] {
   return [0, 8, 16, 24].map((shift) => Number((((hash >>> shift) & 255) / 255 - 0.5).toFixed(6)));
 }
 
-function embeddings(body: { model?: string; input?: unknown }): Answer {
+/** OpenAI's `base64` encoding: the float32 little-endian bytes of the vector. */
+const base64 = (vector: number[]) =>
+  Buffer.from(new Float32Array(vector).buffer).toString("base64");
+
+function embeddings(body: { model?: string; input?: unknown; encoding_format?: string }): Answer {
   const inputs = [body.input].flat().filter((input) => typeof input === "string");
   if (inputs.length === 0) return invalid("'input' is a required property");
   const data = inputs.map((input, index) => ({
     object: "embedding",
     index,
-    embedding: vector(input),
+    embedding: body.encoding_format === "base64" ? base64(vector(input)) : vector(input),
   }));
   const usage = { prompt_tokens: countTokens(inputs), total_tokens: countTokens(inputs) };
   return { status: 200, json: { object: "list", data, model: body.model, usage } };
@@ -209,6 +248,8 @@ function answer(call: RecordedCall, apiKey: string): Answer {
   if (call.headers.authorization !== `Bearer ${apiKey}`) return ERRORS[401]!;
   const route = `${call.method} ${call.path}`;
   if (route === "POST /v1/chat/completions") return chat(call.body as ChatBody);
+  if (route === "POST /v1/responses")
+    return responses(call.body as Parameters<typeof responses>[0]);
   if (route === "POST /v1/embeddings") return embeddings(call.body as { input?: unknown });
   if (route === "POST /v1/images/generations") return images(call.body as { n?: number });
   if (route === "GET /v1/models") return { status: 200, json: MODELS };

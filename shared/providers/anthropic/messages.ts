@@ -1,5 +1,5 @@
 import { AppError } from "../../http/errors.ts";
-import type { ChatMessage, ContentPart } from "../types.ts";
+import type { CacheControl, ChatMessage, ContentPart } from "../types.ts";
 import type { Block, ImageSource, Turn } from "./wire.ts";
 
 // Anthropic accepts these image types, and only these, inline ("jpg" is a common misspelling).
@@ -33,7 +33,11 @@ function contentBlocks(message: ChatMessage, at: string, images: boolean): Block
     // Parts are only shape-checked here: the proxy's validation stops at the content array.
     const loose = part as { type?: unknown; text?: unknown; image_url?: { url?: unknown } } | null;
     if (loose?.type === "text" && typeof loose.text === "string") {
-      return loose.text === "" ? [] : [{ type: "text", text: loose.text }];
+      // A prompt-cache breakpoint, as Anthropic takes it, on the block it was set on.
+      const cache = (part as { cache_control?: CacheControl }).cache_control;
+      return loose.text === ""
+        ? []
+        : [{ type: "text", text: loose.text, ...(cache ? { cache_control: cache } : {}) }];
     }
     if (loose?.type === "image_url" && images) {
       return [{ type: "image", source: image(loose.image_url?.url, `${param}.image_url.url`) }];

@@ -55,22 +55,45 @@ function refuseUnsupported(body: ChatRequest): void {
       "Anthropic returns one choice per request: n must be 1",
     );
   }
-  // JSON modes are refused rather than emulated: a prompt cannot guarantee JSON, and forcing a
-  // tool call would need the stream translator to know the request.
-  const format = (body.response_format as { type?: unknown } | null | undefined)?.type;
-  if (format !== undefined && format !== "text") {
-    throw refuse(
-      "response_format",
-      "unsupported_parameter",
-      `Anthropic models cannot be asked for response_format ${String(format)}`,
-    );
+  if (body.reasoning_effort !== undefined && typeof body.temperature === "number") {
+    const message = "Anthropic takes no temperature while thinking: send one or the other";
+    throw refuse("temperature", "unsupported_parameter", message);
   }
+}
+
+/**
+ * `json_schema` as Anthropic's native structured output (`output_config.format`), whose answer
+ * is the JSON text itself. `json_object` (JSON without a schema) is refused: Anthropic's
+ * structured output needs a schema, and a prompt cannot guarantee JSON.
+ */
+function outputFormat(format: unknown): Record<string, unknown> | undefined {
+  const f = format as { type?: unknown; json_schema?: { schema?: unknown } } | null | undefined;
+  if (f?.type === undefined || f.type === "text") return undefined;
+  if (f.type === "json_schema" && typeof f.json_schema?.schema === "object") {
+    return { type: "json_schema", schema: f.json_schema.schema };
+  }
+  throw refuse(
+    "response_format",
+    "unsupported_parameter",
+    `Anthropic models cannot be asked for response_format ${String(f.type)}: send json_schema with a schema`,
+  );
+}
+
+/** Thinking budgets for OpenAI's efforts; the reverse (`effortOfBudget`) uses the same steps. */
+const BUDGETS: Record<string, number> = { low: 1024, medium: 8192, high: 24576, xhigh: 32768 };
+
+/** `reasoning_effort` as extended thinking, the budget on top of the answer's own tokens. */
+function thinking(effort: unknown, maxTokens: number) {
+  const budget = typeof effort === "string" ? BUDGETS[effort] : undefined;
+  if (budget === undefined) return { max_tokens: maxTokens };
+  return { max_tokens: maxTokens + budget, thinking: { type: "enabled", budget_tokens: budget } };
 }
 
 /**
  * An OpenAI chat request as an Anthropic Messages API call. Throws a 400 `AppError` (with
  * `param`) for what Anthropic cannot do. Sampling penalties, seeds, logprobs and the like have
- * no Anthropic counterpart and are dropped.
+ * no Anthropic counterpart and are dropped. `reasoning_effort` becomes a thinking budget,
+ * `json_schema` Anthropic's structured output, and `cache_control` on text parts is kept.
  */
 export function anthropicRequest(
   body: ChatRequest,
@@ -83,9 +106,13 @@ export function anthropicRequest(
   const choice = body.tools?.length
     ? toolChoice(body.tool_choice, body.parallel_tool_calls)
     : undefined;
+  const format = outputFormat(body.response_format);
   const payload = {
     model: upstreamModel,
-    max_tokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
+    ...thinking(
+      body.reasoning_effort,
+      body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
+    ),
     ...(system !== undefined ? { system } : {}),
     messages: turns,
     // OpenAI's temperature runs to 2, Anthropic's to 1: a hotter request gets Anthropic's hottest.
@@ -94,6 +121,7 @@ export function anthropicRequest(
     ...(stop.length > 0 ? { stop_sequences: stop } : {}),
     ...(body.tools?.length ? { tools: tools(body.tools) } : {}),
     ...(choice ? { tool_choice: choice } : {}),
+    ...(format ? { output_config: { format } } : {}),
     ...(typeof body.user === "string" ? { metadata: { user_id: body.user } } : {}),
     ...(body.stream ? { stream: true } : {}),
   };

@@ -4,7 +4,14 @@ import { finishReason, toUsage, type AnthropicUsage } from "./wire.ts";
 
 interface AnthropicMessage {
   type: "message";
-  content: { type: string; text?: string; id?: string; name?: string; input?: unknown }[];
+  content: {
+    type: string;
+    text?: string;
+    thinking?: string;
+    id?: string;
+    name?: string;
+    input?: unknown;
+  }[];
   stop_reason: string | null;
   usage?: AnthropicUsage;
 }
@@ -16,14 +23,17 @@ function isMessage(json: unknown): json is AnthropicMessage {
 
 /**
  * An Anthropic message as a `chat.completion`: text blocks joined, `tool_use` blocks as
- * `tool_calls` (input as a JSON string); other blocks (thinking) are not OpenAI's and are left out.
+ * `tool_calls` (input as a JSON string), thinking as `reasoning_content`; redacted thinking and
+ * server tool blocks are not OpenAI's and are left out.
  */
 export function anthropicResponse(json: unknown, context: ResponseContext): ChatCompletion {
   if (!isMessage(json)) throw unreadableResponse();
   let text = "";
+  let reasoning = "";
   const calls: NonNullable<ChatMessage["tool_calls"]> = [];
   for (const block of json.content) {
     if (block.type === "text") text += block.text ?? "";
+    if (block.type === "thinking") reasoning += block.thinking ?? "";
     if (block.type === "tool_use") {
       calls.push({
         id: String(block.id),
@@ -46,6 +56,7 @@ export function anthropicResponse(json: unknown, context: ResponseContext): Chat
           content: text === "" && calls.length > 0 ? null : text,
           refusal: null,
           ...(calls.length > 0 ? { tool_calls: calls } : {}),
+          ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
         },
         finish_reason: finishReason(json.stop_reason),
         logprobs: null,

@@ -15,7 +15,13 @@ interface StreamEvent {
   index?: number;
   message?: { usage?: AnthropicUsage };
   content_block?: { type?: string; id?: string; name?: string };
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  delta?: {
+    type?: string;
+    text?: string;
+    thinking?: string;
+    partial_json?: string;
+    stop_reason?: string | null;
+  };
   usage?: AnthropicUsage;
   error?: AnthropicErrorDetail;
 }
@@ -86,6 +92,9 @@ export function anthropicStream(context: ResponseContext): StreamTranslator {
         const { delta } = event;
         const index = toolIndex.get(event.index ?? -1);
         if (delta?.type === "text_delta" && delta.text) return [chunk({ content: delta.text })];
+        if (delta?.type === "thinking_delta" && delta.thinking) {
+          return [chunk({ reasoning_content: delta.thinking })];
+        }
         if (delta?.type === "input_json_delta" && delta.partial_json && index !== undefined) {
           return [chunk(toolDelta({ index, function: { arguments: delta.partial_json } }))];
         }
@@ -101,7 +110,7 @@ export function anthropicStream(context: ResponseContext): StreamTranslator {
         error = restate(500, event.error).message;
         return [];
       default:
-        // `ping`, `content_block_stop`, thinking and signature deltas: nothing for OpenAI.
+        // `ping`, `content_block_stop` and signature deltas: nothing for OpenAI.
         return [];
     }
   };

@@ -1,12 +1,13 @@
 // Anthropic Messages API shapes, as far as the proxy writes or reads them, and the two mappings
 // the response and the stream share (stop reasons, usage).
 import type { FinishReason, ProviderConfig, Usage } from "../types.ts";
+import { usageOf } from "../usage.ts";
 
 export type ImageSource =
   { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
 
 export type Block =
-  | { type: "text"; text: string }
+  | { type: "text"; text: string; cache_control?: { type: "ephemeral"; ttl?: string } }
   | { type: "image"; source: ImageSource }
   | { type: "tool_use"; id: string; name: string; input: unknown }
   | { type: "tool_result"; tool_use_id: string; content: string };
@@ -21,6 +22,7 @@ export interface AnthropicUsage {
   output_tokens?: number;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number } | null;
 }
 
 /** The headers every Anthropic call carries; the version pins the wire format we translate. */
@@ -48,16 +50,18 @@ export function finishReason(stopReason: unknown): FinishReason {
   return (typeof stopReason === "string" && FINISH[stopReason]) || "stop";
 }
 
-/** Cache reads and writes are input the caller sent, so they count as prompt tokens. */
+/**
+ * Cache reads and writes are input the caller sent, so they count as prompt tokens, and are
+ * reported as cached and cache-write tokens; thinking tokens as reasoning tokens.
+ */
 export function toUsage(usage: AnthropicUsage): Usage {
-  const prompt =
-    (usage.input_tokens ?? 0) +
-    (usage.cache_creation_input_tokens ?? 0) +
-    (usage.cache_read_input_tokens ?? 0);
-  const completion = usage.output_tokens ?? 0;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-  };
+  const cached = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  return usageOf({
+    prompt: (usage.input_tokens ?? 0) + cached + cacheWrite,
+    completion: usage.output_tokens ?? 0,
+    cached,
+    cacheWrite,
+    reasoning: usage.output_tokens_details?.thinking_tokens ?? undefined,
+  });
 }

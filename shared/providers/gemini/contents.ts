@@ -16,11 +16,12 @@ const MIME_TYPES: Record<string, string> = {
 };
 
 /**
- * The thought signature of every replayed function call. Gemini 3 refuses a replayed call without
- * the signature it was sent with; the proxy keeps no state, and OpenAI's tool call ids cannot
- * carry one (OpenAI caps them at 40 characters, and a conversation may fail over to it), so
- * replayed calls carry the value Google documents for history it did not produce. Earlier
- * models ignore the field.
+ * The thought signature of a replayed function call that lost its own. Gemini 3 refuses a
+ * replayed call without the signature it was sent with; a call carries it back in
+ * `extra_content.google.thought_signature` (Google's OpenAI-compatible convention, which the
+ * Responses and Messages translations fill from the call id), and a call without one (from a
+ * client that dropped the field, or another provider) carries the value Google documents for
+ * history it did not produce. Earlier models ignore the field.
  */
 export const REPLAYED_SIGNATURE = "skip_thought_signature_validator";
 
@@ -84,7 +85,7 @@ function functionCall(call: NonNullable<ChatMessage["tool_calls"]>[number], para
   }
   return {
     functionCall: { name: call.function.name, args: args as Record<string, unknown> },
-    thoughtSignature: REPLAYED_SIGNATURE,
+    thoughtSignature: call.extra_content?.google?.thought_signature ?? REPLAYED_SIGNATURE,
   };
 }
 

@@ -5,13 +5,15 @@ import type {
   ResponseContext,
   UpstreamRequest,
 } from "../types.ts";
+import { refuse } from "./contents.ts";
 import { unreadableResponse } from "./errors.ts";
 import { geminiHeaders, geminiUrl, modelPath } from "./wire.ts";
 
 /**
  * OpenAI embeddings as one `batchEmbedContents` call (one request per input, in order), so a
  * single string and a list take the same path. `dimensions` becomes each request's
- * `outputDimensionality`; `encoding_format` has only `float` to give.
+ * `outputDimensionality`. Gemini answers floats; a `base64` encoding is made from them after
+ * (`encodeEmbeddings`). Token ids are refused: Gemini embeds text only.
  */
 export function geminiEmbeddingsRequest(
   body: EmbeddingsRequest,
@@ -20,6 +22,9 @@ export function geminiEmbeddingsRequest(
 ): UpstreamRequest {
   const model = modelPath(upstreamModel);
   const inputs = typeof body.input === "string" ? [body.input] : body.input;
+  if (!inputs.every((input) => typeof input === "string")) {
+    throw refuse("input", "unsupported_parameter", "Gemini embeds text only, not token ids");
+  }
   const requests = inputs.map((text) => ({
     model,
     content: { parts: [{ text }] },

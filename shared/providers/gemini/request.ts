@@ -61,6 +61,23 @@ function responseFormat(format: unknown): Record<string, unknown> {
   );
 }
 
+/** Thinking budgets for OpenAI's efforts, the same steps as Anthropic's; `none` turns it off. */
+const BUDGETS: Record<string, number> = {
+  none: 0,
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 32768,
+};
+
+/** `reasoning_effort` as a thinking budget, with the thoughts' summaries returned. */
+function thinkingConfig(effort: unknown): Record<string, unknown> {
+  const budget = typeof effort === "string" ? BUDGETS[effort] : undefined;
+  if (budget === undefined) return {};
+  return { thinkingConfig: { thinkingBudget: budget, includeThoughts: budget > 0 } };
+}
+
 function generationConfig(body: ChatRequest): Record<string, unknown> {
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const stop = typeof body.stop === "string" ? [body.stop] : (body.stop ?? []);
@@ -72,15 +89,16 @@ function generationConfig(body: ChatRequest): Record<string, unknown> {
     ...(typeof body.n === "number" ? { candidateCount: body.n } : {}),
     ...(typeof body.seed === "number" ? { seed: body.seed } : {}),
     ...responseFormat(body.response_format),
+    ...thinkingConfig(body.reasoning_effort),
   };
 }
 
 /**
  * An OpenAI chat request as a Gemini `generateContent` call, or `streamGenerateContent?alt=sse`
  * for a stream (real server-sent events rather than a streamed JSON array). Throws a 400
- * `AppError` (with `param`) for what Gemini cannot be given. Penalties, logprobs, `user` and
- * reasoning effort are dropped: not every Gemini model takes them, and those that do refuse
- * them differently.
+ * `AppError` (with `param`) for what Gemini cannot be given. `reasoning_effort` becomes a
+ * thinking budget. Penalties, logprobs and `user` are dropped: not every Gemini model takes
+ * them, and those that do refuse them differently.
  */
 export function geminiChatRequest(
   body: ChatRequest,

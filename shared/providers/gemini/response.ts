@@ -16,6 +16,13 @@ export function answerParts(candidate: Candidate): Part[] {
   return (candidate.content?.parts ?? []).filter((part) => !("thought" in part && part.thought));
 }
 
+/** The thought summaries of a candidate, joined: its `reasoning_content`. */
+export function thoughtText(candidate: Candidate): string {
+  return (candidate.content?.parts ?? [])
+    .map((part) => ("thought" in part && part.thought ? part.text : ""))
+    .join("");
+}
+
 type FunctionCallPart = Extract<Part, { functionCall: unknown }>;
 
 /** Whether a part is a function call. */
@@ -28,6 +35,10 @@ export function toToolCall(part: FunctionCallPart, context: ResponseContext, n: 
     id: toolCallId(context.id, n),
     type: "function",
     function: { name, arguments: JSON.stringify(args ?? {}) },
+    // Kept so the next turn can send it back (see REPLAYED_SIGNATURE for calls that lost it).
+    ...(part.thoughtSignature
+      ? { extra_content: { google: { thought_signature: part.thoughtSignature } } }
+      : {}),
   };
 }
 
@@ -57,6 +68,7 @@ export function geminiChatResponse(json: unknown, context: ResponseContext): Cha
   const candidates = response.candidates ?? [];
   const choices: ChatCompletion["choices"] = candidates.map((candidate, position) => {
     const parts = answerParts(candidate);
+    const reasoning = thoughtText(candidate);
     const texts = parts.flatMap((part) => ("text" in part ? [part.text] : []));
     const toolCalls = parts
       .filter(isFunctionCall)
@@ -67,6 +79,7 @@ export function geminiChatResponse(json: unknown, context: ResponseContext): Cha
         role: "assistant",
         content: texts.length > 0 || toolCalls.length === 0 ? texts.join("") : null,
         ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
         refusal: null,
       },
       finish_reason: finishReason(candidate.finishReason ?? "STOP", toolCalls.length > 0),

@@ -1,6 +1,6 @@
 import type { ChatChunk, ResponseContext, SseEvent, StreamTranslator, Usage } from "../types.ts";
 import { type GoogleError, restate } from "./errors.ts";
-import { answerParts, isFunctionCall, toToolCall } from "./response.ts";
+import { answerParts, isFunctionCall, thoughtText, toToolCall } from "./response.ts";
 import { type GenerateContentResponse, finishReason, toUsage } from "./wire.ts";
 
 type Choice = ChatChunk["choices"][number];
@@ -42,8 +42,10 @@ export function geminiStream(context: ResponseContext): StreamTranslator {
         callsOf.set(index, n + 1);
         return { index: n, ...toToolCall(part, context, calls++) };
       });
+      const reasoning = thoughtText(candidate);
       const delta: Choice["delta"] = {
         ...(started.has(index) ? {} : { role: "assistant" as const }),
+        ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
         ...(text !== "" ? { content: text } : {}),
         ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
       };

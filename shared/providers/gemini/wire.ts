@@ -1,6 +1,7 @@
 // Gemini API (v1beta) shapes, as far as the proxy writes or reads them, and the mappings the
 // response and the stream share (finish reasons, usage, tool call ids).
 import type { FinishReason, ProviderConfig, Usage } from "../types.ts";
+import { usageOf } from "../usage.ts";
 
 /** One part of a turn, as far as the proxy writes or reads them. */
 export type Part =
@@ -29,6 +30,8 @@ export interface UsageMetadata {
   promptTokenCount?: number;
   candidatesTokenCount?: number;
   thoughtsTokenCount?: number;
+  /** Part of promptTokenCount: read from a context cache (implicit or explicit). */
+  cachedContentTokenCount?: number;
   totalTokenCount?: number;
 }
 
@@ -75,15 +78,20 @@ export function finishReason(reason: string, calledTools: boolean): FinishReason
   return mapped === "stop" && calledTools ? "tool_calls" : mapped;
 }
 
-/** Thinking tokens are billed as output, so they count as completion tokens. */
+/**
+ * Thinking tokens are billed as output, so they count as completion tokens, and are reported as
+ * reasoning tokens; cached content tokens as cached tokens.
+ */
 export function toUsage(usage: UsageMetadata): Usage {
   const prompt = usage.promptTokenCount ?? 0;
   const completion = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: usage.totalTokenCount ?? prompt + completion,
-  };
+  return usageOf({
+    prompt,
+    completion,
+    cached: usage.cachedContentTokenCount,
+    reasoning: usage.thoughtsTokenCount,
+    total: usage.totalTokenCount ?? prompt + completion,
+  });
 }
 
 /**

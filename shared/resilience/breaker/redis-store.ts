@@ -126,7 +126,8 @@ export class RedisBreakerStore implements BreakerStore {
   }
 }
 
-function statsFrom(name: string, h: Record<string, unknown>, now: number): BreakerStats {
+/** One breaker's stats from its Redis hash (also read by the status page's own script). */
+export function statsFrom(name: string, h: Record<string, unknown>, now: number): BreakerStats {
   const windowMs = num(h.win) ?? 60_000;
   const slots: Slot[] = [];
   for (let i = 0; i < WINDOW_SLOTS; i++) {

@@ -5,6 +5,7 @@ import type { HealthDeps } from "../../../functions/health/types.ts";
 import type { HealthCheck } from "../../../functions/health/checks.ts";
 import { createAllFunctionsApp } from "../../../functions/index.ts";
 import { createRootApp } from "../../../shared/http/app.ts";
+import { createAlerts } from "../../../shared/alerts/index.ts";
 import { createLogger } from "../../../shared/http/logger.ts";
 import { createResilienceState } from "../../../shared/resilience/state.ts";
 
@@ -25,6 +26,7 @@ function healthWith(checks: HealthCheck[], overrides: Partial<HealthDeps> = {}) 
     state,
     cronSecret: "cron-secret",
     log,
+    alerts: createAlerts({ url: undefined, format: "slack", redis: undefined, prefix: "t:", log }),
     recordRun: async () => {},
     ...overrides,
   };

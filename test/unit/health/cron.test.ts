@@ -1,8 +1,10 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import type { HealthDeps } from "../../../functions/health/types.ts";
-import { ALERT_AFTER_MS, runCron } from "../../../functions/health/cron.ts";
+import { runCron } from "../../../functions/health/cron.ts";
+import { STILL_OPEN_AFTER_MS as ALERT_AFTER_MS } from "../../../shared/alerts/breakers.ts";
 import { healthDeps } from "../../../functions/health/deps.ts";
+import { createAlerts } from "../../../shared/alerts/index.ts";
 import { createLogger } from "../../../shared/http/logger.ts";
 import { createResilienceState } from "../../../shared/resilience/state.ts";
 
@@ -32,6 +34,7 @@ function depsWith(checks: HealthDeps["checks"], lines: string[]): HealthDeps {
     state: createResilienceState({ redis: undefined, keyPrefix: "t:", keyLocking: false, log }),
     cronSecret: undefined,
     log,
+    alerts: createAlerts({ url: undefined, format: "slack", redis: undefined, prefix: "t:", log }),
     recordRun: async () => {},
   };
 }
@@ -85,7 +88,9 @@ test("a breaker open for more than five minutes gets an alert-level line", async
   });
   await breaker.report(await breaker.acquire(), { ok: false, durationMs: 1 });
   await runCron(deps, Date.now() + ALERT_AFTER_MS - 1_000);
-  expect(lines.some((l) => JSON.parse(l).level === "alert")).toBe(false);
+  // Before five minutes, only the opening is alerted.
+  expect(lines.map((l) => JSON.parse(l).msg)).toContain("alert: breaker_opened");
+  expect(lines.map((l) => JSON.parse(l).msg)).not.toContain("breaker open for more than 5 minutes");
   await runCron(deps, Date.now() + ALERT_AFTER_MS + 1_000);
   expect(lines.map((l) => JSON.parse(l))).toContainEqual(
     expect.objectContaining({
@@ -103,4 +108,21 @@ test("a run that cannot be recorded is logged, and the run still reports", async
   expect(lines.map((l) => JSON.parse(l))).toContainEqual(
     expect.objectContaining({ level: "error", msg: "health run not recorded" }),
   );
+});
+
+test("a breaker still open after five minutes is one alert per outage, however many runs see it", async () => {
+  const lines: string[] = [];
+  const deps = depsWith([], lines);
+  const breaker = (deps.state as ReturnType<typeof createResilienceState>).breaker("fal", {
+    failureThreshold: 1,
+  });
+  await breaker.report(await breaker.acquire(), { ok: false, durationMs: 1 });
+  await runCron(deps, Date.now() + ALERT_AFTER_MS + 1_000);
+  await runCron(deps, Date.now() + ALERT_AFTER_MS + 61_000);
+  const sent = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "alert: breaker_still_open");
+  expect(sent).toHaveLength(1);
+  expect(sent[0]).toMatchObject({
+    breaker: "fal",
+    alertId: expect.stringMatching(/^fal:still_open:\d+$/),
+  });
 });

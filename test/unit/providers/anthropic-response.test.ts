@@ -27,7 +27,12 @@ test("a text message becomes a chat.completion under the public name, its text b
         logprobs: null,
       },
     ],
-    usage: { prompt_tokens: 125, completion_tokens: 12, total_tokens: 137 },
+    usage: {
+      prompt_tokens: 125,
+      completion_tokens: 12,
+      total_tokens: 137,
+      prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 4 },
+    },
   });
 });
 

@@ -41,7 +41,12 @@ test("a text stream becomes a role chunk, content deltas, a finish chunk and a u
       ...CONTEXT,
       object: "chat.completion.chunk",
       choices: [],
-      usage: { prompt_tokens: 35, completion_tokens: 12, total_tokens: 47 },
+      usage: {
+        prompt_tokens: 35,
+        completion_tokens: 12,
+        total_tokens: 47,
+        prompt_tokens_details: { cached_tokens: 10 },
+      },
     },
   ]);
   expect(end).toEqual({ chunks: [], complete: true });

@@ -45,11 +45,12 @@ test("the completion carries the proxy's id, creation time and public model name
   });
 });
 
-test("usage counts thinking tokens as completion tokens and keeps Google's total", () => {
+test("usage counts thinking tokens as completion tokens, reports them as reasoning tokens and keeps Google's total", () => {
   expect(respond(fixture("generate-content-text.json")).usage).toEqual({
     prompt_tokens: 9,
     completion_tokens: 32,
     total_tokens: 41,
+    completion_tokens_details: { reasoning_tokens: 24 },
   });
 });
 

@@ -84,7 +84,7 @@ test("the last usageMetadata becomes a usage chunk without choices at the end", 
   expect(usage).toEqual(expected);
 });
 
-test("a streamed function call is one whole tool_calls delta and finishes as tool_calls", async () => {
+test("a streamed function call is one whole tool_calls delta, with its thought signature, and finishes as tool_calls", async () => {
   const { chunks, finish } = await recorded("stream-function-call.sse");
   expect(chunks.map((c) => c.choices[0])).toEqual([
     {
@@ -97,6 +97,11 @@ test("a streamed function call is one whole tool_calls delta and finishes as too
             id: "call_aaaabbbbcccc_0",
             type: "function",
             function: { name: "get_weather", arguments: '{"location":"Paris","unit":"celsius"}' },
+            extra_content: {
+              google: {
+                thought_signature: "CiQBcsjafBq3w1sUq6aZ5rA8R9pJ0mJtHkG6p2wEYcW3n0cGgJYKXgFyyNp8",
+              },
+            },
           },
         ],
       },
@@ -108,9 +113,14 @@ test("a streamed function call is one whole tool_calls delta and finishes as too
   expect(finish.complete).toBe(true);
 });
 
-test("thinking tokens of a stream count as completion tokens", async () => {
+test("thinking tokens of a stream count as completion tokens and are reported as reasoning tokens", async () => {
   const { usage } = await recorded("stream-function-call.sse");
-  expect(usage).toEqual({ prompt_tokens: 74, completion_tokens: 63, total_tokens: 137 });
+  expect(usage).toEqual({
+    prompt_tokens: 74,
+    completion_tokens: 63,
+    total_tokens: 137,
+    completion_tokens_details: { reasoning_tokens: 45 },
+  });
 });
 
 test("a stream that ends without a finishReason is incomplete and owes no usage chunk", async () => {

@@ -14,7 +14,7 @@ const CLIENT_OPTIONS = { auth: { persistSession: false, autoRefreshToken: false 
 export interface SqlFixture {
   databaseUrl: string;
   gateway: PostgrestGateway;
-  /** The gateway's service-role key, for clients other than supabase-js. */
+  /** The service role's key at the gateway (for an edge function's SUPABASE_SERVICE_ROLE_KEY). */
   serviceRoleKey: string;
   /** supabase-js as the service role: how the edge code calls the functions. */
   service: SupabaseClient;

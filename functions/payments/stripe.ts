@@ -1,0 +1,194 @@
+import { AppError } from "../../shared/http/errors.ts";
+import {
+  type CircuitBreaker,
+  isBrokenCircuitError,
+} from "../../shared/resilience/breaker/breaker.ts";
+import { guard } from "../../shared/resilience/policy.ts";
+import { isRetryError, retry } from "../../shared/resilience/retry.ts";
+import { isTimeoutError } from "../../shared/resilience/timeout.ts";
+
+/** The API version every request pins, so Stripe's answers keep the shape this code reads. */
+export const STRIPE_API_VERSION = "2025-10-29.clover";
+
+export interface StripeOptions {
+  /** STRIPE_API_BASE_URL, `https://api.stripe.com` by default. */
+  baseUrl: string;
+  secretKey: string;
+  breaker: CircuitBreaker;
+  /** Each attempt's limit; the whole call (retries included) gets three attempts' worth. */
+  attemptTimeoutMs: number;
+}
+
+/** One create: the endpoint, its parameters, and the key that makes every retry of it safe. */
+export interface StripeCreate {
+  path: "/v1/customers" | "/v1/payment_intents" | "/v1/subscriptions";
+  params: Record<string, unknown>;
+  idempotencyKey: string;
+  signal: AbortSignal;
+  defer: (pending: Promise<unknown>) => void;
+}
+
+/** What Stripe created (or replayed for the same key): the object, as Stripe returned it. */
+export interface StripeObject {
+  object: Record<string, unknown> & { id: string };
+  /** Stripe's `Idempotent-Replayed: true`: an earlier call with this key created it. */
+  replayed: boolean;
+}
+
+/** 5xx and 429: retried (with the same key) while the deadline allows. */
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+const STRIPE_RETRY = retry({ initialDelayMs: 300, maxDelayMs: 4_000, retries: 2 });
+
+/** Stripe's nested form encoding: `metadata[plan]=pro`, `items[0][price]=…`, `expand[0]=…`. */
+export function stripeForm(params: Record<string, unknown>): string {
+  const pairs: [string, string][] = [];
+  const walk = (key: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) value.forEach((item, i) => walk(`${key}[${i}]`, item));
+    else if (typeof value === "object") {
+      for (const [name, item] of Object.entries(value)) walk(key ? `${key}[${name}]` : name, item);
+    } else pairs.push([key, String(value)]);
+  };
+  walk("", params);
+  // Brackets stay readable, as stripe-node sends them; Stripe decodes either way.
+  return new URLSearchParams(pairs).toString().replaceAll("%5B", "[").replaceAll("%5D", "]");
+}
+
+interface StripeAnswer {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+/** Stripe's error body, restated for the caller with Stripe's own status, code and param. */
+function refused(answer: StripeAnswer): AppError {
+  const error = ((answer.body as { error?: Record<string, unknown> } | undefined)?.error ??
+    {}) as Record<string, string | undefined>;
+  // Our own key refused is our configuration, not the caller's request: never their 401.
+  if (answer.status === 401 || answer.status === 403) {
+    return new AppError({
+      status: 502,
+      code: "upstream_auth",
+      category: "external_service",
+      message: "Stripe refused this deployment's credentials",
+    });
+  }
+  const details = Object.fromEntries(
+    Object.entries({
+      type: error.type,
+      param: error.param,
+      decline_code: error.decline_code,
+    }).filter(([, value]) => typeof value === "string" && value !== ""),
+  );
+  return new AppError({
+    status: answer.status,
+    code: error.code ?? error.type ?? `stripe_${answer.status}`,
+    category: answer.status === 404 ? "not_found" : "validation",
+    message: typeof error.message === "string" ? error.message : `Stripe answered ${answer.status}`,
+    details,
+    ...(answer.status === 409 ? { headers: { "Retry-After": "1" } } : {}),
+  });
+}
+
+function unavailable(error: unknown): AppError {
+  if (isBrokenCircuitError(error)) {
+    return new AppError({
+      status: 503,
+      code: "upstream_unavailable",
+      category: "external_service",
+      message: "Stripe is failing; calls are paused briefly",
+      headers: { "Retry-After": String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) },
+    });
+  }
+  const timedOut = isRetryError(error) && isTimeoutError(error.cause);
+  return new AppError({
+    status: timedOut ? 504 : 502,
+    code: timedOut ? "upstream_timeout" : "upstream_error",
+    category: "external_service",
+    message: timedOut ? "Stripe did not answer in time" : "Stripe could not be reached",
+  });
+}
+
+/**
+ * Creates one Stripe object under the `stripe-api` breaker, with a timeout per attempt and
+ * retries of 5xx, 429 and connection failures, every attempt carrying the same Idempotency-Key
+ * (so Stripe creates at most one object). Stripe's 4xx answers are the caller's: never retried.
+ */
+export async function createObject(
+  options: StripeOptions,
+  create: StripeCreate,
+): Promise<StripeObject> {
+  const url = `${options.baseUrl}${create.path}`;
+  const init = {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${options.secretKey}`,
+      "content-type": "application/x-www-form-urlencoded",
+      "stripe-version": STRIPE_API_VERSION,
+      "idempotency-key": create.idempotencyKey,
+    },
+    body: stripeForm(create.params),
+  };
+  let answer: StripeAnswer | Response;
+  try {
+    ({ value: answer } = await guard<StripeAnswer | Response>(
+      {
+        breaker: options.breaker,
+        retry: STRIPE_RETRY,
+        attemptTimeoutMs: options.attemptTimeoutMs,
+        defer: create.defer,
+        isFailure: (value) => value instanceof Response,
+      },
+      {
+        deadlineMs: 3 * options.attemptTimeoutMs,
+        signal: create.signal,
+        idempotent: false,
+        idempotencyKey: create.idempotencyKey,
+      },
+      async ({ signal }) => {
+        let response: Response;
+        try {
+          response = await fetch(url, { ...init, signal });
+        } catch (error) {
+          // workerd rejects a refused or reset connection with a plain Error, which the shared
+          // policy would not retry; with the key, a retry is safe whatever Stripe had done.
+          if (signal.aborted) throw error;
+          throw new TypeError("Stripe could not be reached", { cause: error });
+        }
+        if (RETRYABLE.has(response.status)) return response;
+        const body: unknown = await response.json().catch(() => undefined);
+        return {
+          status: response.status,
+          body,
+          replayed: response.headers.get("idempotent-replayed") === "true",
+        };
+      },
+    ));
+  } catch (error) {
+    throw unavailable(error);
+  }
+  if (answer instanceof Response) {
+    void answer.body?.cancel().catch(() => {});
+    const limited = answer.status === 429;
+    throw new AppError({
+      status: limited ? 503 : 502,
+      code: limited ? "upstream_rate_limited" : "upstream_error",
+      category: "external_service",
+      message: limited
+        ? "Stripe is rate limiting this account; retry later"
+        : `Stripe answered ${answer.status}`,
+      headers: { "Retry-After": answer.headers.get("retry-after") ?? "5" },
+    });
+  }
+  if (answer.status >= 300) throw refused(answer);
+  const object = answer.body as StripeObject["object"] | undefined;
+  if (typeof object?.id !== "string") {
+    throw new AppError({
+      status: 502,
+      code: "upstream_error",
+      category: "external_service",
+      message: "Stripe's answer could not be read",
+    });
+  }
+  return { object, replayed: answer.replayed };
+}

@@ -1,0 +1,5 @@
+// Supabase Edge Function entry (bundled into supabase/functions/payments by `npm run build`).
+import { serveOnSupabase } from "../../shared/platform/supabase.ts";
+import app from "./index.ts";
+
+serveOnSupabase("payments", app);
