@@ -1,4 +1,5 @@
 import { createRootApp, type RootAppOptions } from "../shared/http/app.ts";
+import { createKeyAdminApp } from "./ai-proxy/admin.ts";
 import { createAiProxyApp } from "./ai-proxy/app.ts";
 import { aiProxyDeps } from "./ai-proxy/deps.ts";
 import { createEventsApp } from "./events/app.ts";
@@ -27,6 +28,7 @@ export function createAllFunctionsApp(options: Partial<RootAppOptions> = {}) {
       createStripeWebhookApp(stripeWebhookDeps),
       createTwilioWebhookApp(twilioWebhookDeps),
       createAiProxyApp(aiProxyDeps),
+      createKeyAdminApp(aiProxyDeps),
       createMessagingApp(messagingDeps),
       createPaymentsApp(paymentsDeps),
       createEventsApp(eventsDeps),

@@ -80,7 +80,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: "ai-proxy",
-    paths: ["/v1"],
+    paths: ["/v1", "/admin"],
     required: DATABASE,
     optional: [
       ...STATE,
@@ -88,10 +88,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       "AI_ROUTES",
       "PROXY_API_KEYS",
       "AI_REQUESTS_PER_MINUTE",
+      "AI_AUTH_FAILURES_PER_MINUTE",
       "AI_ATTEMPT_TIMEOUT_MS",
       "AI_FIRST_TOKEN_TIMEOUT_MS",
       "AI_STREAM_IDLE_TIMEOUT_MS",
       "AI_DEADLINE_MS",
+      "AI_ALLOW_DIRECT_MODELS",
+      "AI_CACHE_MAX_AGE_SEC",
+      "ADMIN_API_KEY",
     ],
     smoke: { method: "GET", path: "/v1/models", status: 401 },
   },

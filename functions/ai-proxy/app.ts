@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { clientAddress } from "../../shared/http/client-address.ts";
+import { deferFor } from "../../shared/http/defer.ts";
 import { withDeps } from "../../shared/http/deps.ts";
 import { ENDPOINTS } from "./endpoints.ts";
 import { proxy } from "./proxy.ts";
@@ -16,7 +18,8 @@ export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
     const apiKey = c.req.header("x-api-key");
     const authorization =
       c.req.header("authorization") ?? (apiKey ? `Bearer ${apiKey}` : undefined);
-    c.set("caller", await c.var.deps.authenticate(authorization));
+    const context = { address: clientAddress(c.req.raw.headers), defer: deferFor(c) };
+    c.set("caller", await c.var.deps.authenticate(authorization, context));
     await next();
   });
   // One list both SDKs read: OpenAI's fields and Anthropic's side by side.

@@ -50,6 +50,11 @@ export interface Endpoint<C extends Capability = Capability> {
   /** The shape checks the API itself makes: a 400 before any key, limit or upstream call. */
   validate(raw: unknown): Bodies[C];
   answer(body: Bodies[C]): AnswerMode;
+  /**
+   * Whether its answers may be kept in the response cache: Chat Completions and embeddings are;
+   * images are not, nor the Responses and Messages APIs (the cache replays Chat Completions).
+   */
+  cacheable: boolean;
   /** What a translated JSON answer still needs for the caller (an encoding they asked for). */
   finish?(answer: unknown, body: Bodies[C]): unknown;
 }
@@ -61,6 +66,7 @@ const chat: Endpoint<"chat"> = {
   format: "openai",
   capability: "chat",
   validate: chatRequest,
+  cacheable: true,
   answer: (body) =>
     body.stream
       ? { stream: true, includeUsage: body.stream_options?.include_usage === true }
@@ -72,6 +78,7 @@ const embeddings: Endpoint<"embeddings"> = {
   format: "openai",
   capability: "embeddings",
   validate: embeddingsRequest,
+  cacheable: true,
   answer: () => JSON_ANSWER,
   // The openai SDK asks for base64 unless told otherwise; Gemini answers floats.
   finish: (answer, body) => encodeEmbeddings(answer as EmbeddingsResponse, body.encoding_format),
@@ -82,6 +89,7 @@ const images: Endpoint<"images"> = {
   format: "openai",
   capability: "images",
   validate: imagesRequest,
+  cacheable: false,
   answer: () => JSON_ANSWER,
 };
 
@@ -94,6 +102,7 @@ const responses: Endpoint<"responses"> = {
   format: "openai-responses",
   capability: "responses",
   validate: responsesRequest,
+  cacheable: false,
   answer: (body) => (body.stream ? STREAM_WITH_USAGE : JSON_ANSWER),
 };
 
@@ -102,6 +111,7 @@ const messages: Endpoint<"messages"> = {
   format: "anthropic-messages",
   capability: "messages",
   validate: messagesRequest,
+  cacheable: false,
   answer: (body) => (body.stream ? STREAM_WITH_USAGE : JSON_ANSWER),
 };
 

@@ -7,12 +7,15 @@ import { rateLimitHeaders } from "../../shared/resilience/ratelimit/index.ts";
 import { attemptSpans } from "../../shared/telemetry/genai.ts";
 import { SpanKind, traced } from "../../shared/telemetry/trace.ts";
 import { admit } from "./admission.ts";
+import { cachePlan, readEntry } from "./cache.ts";
+import { keeper, replayed } from "./cache-answer.ts";
 import type { Endpoint } from "./endpoints.ts";
 import { runChain } from "./failover.ts";
 import { respond } from "./respond.ts";
 import type { AiProxyEnv } from "./types.ts";
 import { type Answer, callUpstream } from "./upstream.ts";
-import { recordUsage } from "./usage.ts";
+import { authorizeModel } from "./keys.ts";
+import { costUsd, recordUsage } from "./usage.ts";
 
 const REDIS_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "redis" } };
 const POSTGRES_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "postgresql" } };
@@ -26,26 +29,67 @@ export interface ProxyOptions {
 }
 
 /**
- * One proxied request, top to bottom: checked, routed, admitted (rate limit and first breaker
- * in one Redis round trip), failed over along its chain, answered, and accounted after the
- * response (one usage row).
+ * One proxied request, top to bottom: checked (shape, the key's models), routed, admitted (rate
+ * limit, first breaker, budget, tokens per minute and cache lookup in one Redis round trip),
+ * answered from the cache or failed over along its chain, and accounted after the response
+ * (spend and tokens charged, one usage row).
  */
 export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
   const started = Date.now();
   const { deps, caller, log } = c.var;
   const body = endpoint.validate(await readJson(c.req.raw, MAX_BODY_BYTES));
+  authorizeModel(caller, body.model);
   const answer = endpoint.answer(body);
-  const targets = deps.targets(endpoint.capability, body.model);
+  const allowDirect = deps.allowDirectModels || caller.allowDirectModels;
+  const targets = deps.targets(endpoint.capability, body.model, allowDirect);
   if (targets.length === 0) throw modelNotFound(body.model);
+  const route = Object.hasOwn(deps.routes, body.model) ? deps.routes[body.model] : undefined;
+  const cache = endpoint.cacheable
+    ? await cachePlan({
+        header: c.req.header("x-breakwater-cache"),
+        route: route?.cache,
+        caller,
+        capSec: deps.cache.capSec,
+        prefix: deps.cache.prefix,
+        endpoint: endpoint.path,
+        model: body.model,
+        body,
+      })
+    : undefined;
+  const quota = deps.quota(caller);
   const { trace } = c.var;
-  // Rate limit and first breaker gate: one Redis round trip, one span.
-  const { rate, firstPermit } = await traced(trace, "ai.admission", REDIS_SPAN, () =>
-    admit(deps, caller, targets[0]!),
+  // Rate limit, first breaker gate, quotas and cache lookup: one Redis round trip, one span.
+  const { rate, firstPermit, cached } = await traced(trace, "ai.admission", REDIS_SPAN, () =>
+    admit(deps, caller, targets[0]!, { quota, cacheKey: cache?.key }),
   );
   if (rate.error)
     log.warn("rate limit decided without Redis", { source: rate.source, error: rate.error });
 
   const defer = deferFor(c);
+  const hit = readEntry(cached);
+  if (hit) {
+    const [provider = null, upstreamModel = null] = hit.provider.split(/:(.*)/);
+    defer(
+      recordUsage(deps.db, log, {
+        requestId: c.var.requestId,
+        keyId: caller.id,
+        publicModel: body.model,
+        provider,
+        upstreamModel,
+        usage: (hit.body as { usage?: Usage }).usage,
+        latencyMs: Date.now() - started,
+        attempts: 0,
+        status: 200,
+        cacheHit: true,
+      }),
+    );
+    const headers = {
+      ...rateLimitHeaders(rate),
+      "x-breakwater-provider": hit.provider,
+      "x-breakwater-attempts": "0",
+    };
+    return replayed(c, hit, { answer, headers: { ...headers, "x-breakwater-cache": "hit" } });
+  }
   const spans = attemptSpans(trace, endpoint.capability);
   const result = await runChain<Answer>({
     targets,
@@ -72,8 +116,10 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
     defer(
       Promise.resolve().then(() => {
         const usage = usageOf();
-        if (caller.tokensPerMinute && usage)
-          defer(deps.tokenLimiter(caller.tokensPerMinute).limit(caller.id, usage.total_tokens));
+        if (quota && served && usage) {
+          const costUsdNow = costUsd(served.provider, served.model, usage);
+          defer(quota.charge({ tokens: usage.total_tokens, costUsd: costUsdNow }));
+        }
         // The usage row's span starts before the serving attempt's ends: one trace, one export.
         return traced(trace, "ai.usage.record", POSTGRES_SPAN, () => {
           spans.served(usage);
@@ -102,9 +148,18 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
       "x-breakwater-provider": `${served!.provider}:${served!.model}`,
       "x-breakwater-attempts": String(result.attempts),
       "server-timing": `upstream;dur=${upstreamMs}, proxy;dur=${Date.now() - started - upstreamMs}`,
+      ...(cache ? { "x-breakwater-cache": "miss" } : {}),
     },
     idleTimeoutMs: deps.timeouts.idleMs,
     account,
+    keep:
+      cache &&
+      keeper({
+        plan: cache,
+        provider: `${served!.provider}:${served!.model}`,
+        put: deps.shared.put,
+        defer,
+      }),
   });
 }
 

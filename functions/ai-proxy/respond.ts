@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { Usage } from "../../shared/providers/types.ts";
+import type { Keeper } from "./cache-answer.ts";
 import { clientStream } from "./stream.ts";
 import type { Answer } from "./upstream.ts";
 
@@ -8,6 +9,8 @@ export interface RespondOptions {
   idleTimeoutMs: number;
   /** Records the outcome after the response: once, when the answer (or its stream) ends. */
   account(status: number, usage: () => Usage | undefined): void;
+  /** Keeps the answer in the response cache, when the request is cacheable. */
+  keep?: Keeper | undefined;
 }
 
 /**
@@ -15,23 +18,23 @@ export interface RespondOptions {
  * (through `c`, so the headers the middleware set, the request id's, go with it).
  */
 export function respond(c: Context, answer: Answer, options: RespondOptions): Response {
-  const { headers, account } = options;
+  const { headers, account, keep } = options;
   switch (answer.kind) {
     case "bytes":
       account(200, answer.usage);
+      keep?.json(answer.body as object);
       return c.body(answer.body, 200, { ...headers, ...JSON_HEADERS });
     case "json":
       account(200, answer.usage);
+      keep?.json(answer.body as object);
       return c.body(JSON.stringify(answer.body), 200, { ...headers, ...JSON_HEADERS });
-    case "stream":
-      return c.body(
-        clientStream(answer.started, {
-          idleTimeoutMs: options.idleTimeoutMs,
-          onEnd: (end) => account(end.complete ? 200 : 502, () => end.usage),
-        }),
-        200,
-        { ...headers, ...STREAM_HEADERS },
-      );
+    case "stream": {
+      const stream = clientStream(answer.started, {
+        idleTimeoutMs: options.idleTimeoutMs,
+        onEnd: (end) => account(end.complete ? 200 : 502, () => end.usage),
+      });
+      return c.body(keep ? keep.stream(stream) : stream, 200, { ...headers, ...STREAM_HEADERS });
+    }
   }
 }
 

@@ -23,6 +23,8 @@ export interface UsageRecord {
   latencyMs: number;
   attempts: number;
   status: number;
+  /** Served from the response cache: no upstream call, cost 0. */
+  cacheHit?: boolean;
 }
 
 /** Writes one usage row. Runs after the response (waitUntil); a failure is logged, never raised. */
@@ -39,12 +41,13 @@ export async function recordUsage(db: Database, log: Logger, record: UsageRecord
     cache_write_tokens: record.usage?.prompt_tokens_details?.cache_write_tokens ?? 0,
     reasoning_tokens: record.usage?.completion_tokens_details?.reasoning_tokens ?? 0,
     cost_usd:
-      record.provider && record.upstreamModel
+      record.provider && record.upstreamModel && !record.cacheHit
         ? costUsd(record.provider, record.upstreamModel, record.usage)
         : 0,
     latency_ms: Math.round(record.latencyMs),
     attempts: record.attempts,
     status: record.status,
+    cache_hit: record.cacheHit ?? false,
   });
   if (error) log.warn("usage not recorded", { requestId: record.requestId, error: error.message });
 }

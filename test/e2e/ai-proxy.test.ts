@@ -118,12 +118,19 @@ test("GET /v1/models lists the public model names", async () => {
   ]);
 });
 
-test("a direct provider:model name works when that provider is configured", async () => {
-  const { response } = await ai
-    .client()
-    .chat.completions.create(ask("anthropic:claude-sonnet-4-5"))
-    .withResponse();
-  expect(response.headers.get("x-breakwater-provider")).toBe("anthropic:claude-sonnet-4-5");
+test("the admin routes answer 404 while ADMIN_API_KEY is unset", async () => {
+  for (const [method, path] of [
+    ["GET", "/admin/keys"],
+    ["POST", "/admin/keys"],
+    ["DELETE", `/admin/keys/${crypto.randomUUID()}`],
+  ] as const) {
+    const res = await fetch(`${ai.worker.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${PROXY_KEY}` },
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+  }
 });
 
 describe("keys", () => {
@@ -242,14 +249,15 @@ describe("bad input in OpenAI's error shape", () => {
     expect(res.status).toBe(413);
   });
 
-  test("a caller cannot choose an upstream URL: a model name is only a model name", async () => {
+  test("a caller cannot choose an upstream: direct provider:model names are off unless enabled", async () => {
     const before = ai.mocks.openai.calls().length;
     const res = await post(
       JSON.stringify({ ...ask("openai:http://127.0.0.1:1/steal"), base_url: "http://127.0.0.1:1" }),
     );
-    expect(res.status).toBe(200);
-    const sent = ai.mocks.openai.calls().slice(before);
-    expect(sent.map((call) => call.path)).toEqual(["/v1/chat/completions"]);
-    expect((sent[0]!.body as { model: string }).model).toBe("http://127.0.0.1:1/steal");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: "model_not_found", param: "model" } });
+    const direct = await post(JSON.stringify(ask("openai:gpt-4o-mini")));
+    expect(direct.status).toBe(404);
+    expect(ai.mocks.openai.calls().length).toBe(before);
   });
 });

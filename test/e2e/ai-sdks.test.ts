@@ -14,7 +14,8 @@ import { PROVIDERS, type ProviderName, supportMatrix, syncMatrix } from "./suppo
 let ai: Awaited<ReturnType<typeof startAiStack>>;
 const matrix = supportMatrix();
 beforeAll(async () => {
-  ai = await startAiStack();
+  // Each provider's models by their direct provider:model names.
+  ai = await startAiStack({ AI_ALLOW_DIRECT_MODELS: "true" });
 }, 30_000);
 afterAll(async () => {
   await ai.close();

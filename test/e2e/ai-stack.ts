@@ -25,7 +25,10 @@ export const ROUTES = {
  * The all-in-one worker in workerd with the four providers pointed at local mocks, real Redis
  * and a fresh PostgreSQL, and short timeouts so hangs fail over in a test's time.
  */
-export async function startAiStack(bindings: Record<string, string> = {}) {
+export async function startAiStack(
+  bindings: Record<string, string> = {},
+  options: { instances?: number } = {},
+) {
   const [openai, anthropic, gemini, fal] = await Promise.all([
     startOpenAiMock(),
     startAnthropicMock(),
@@ -35,6 +38,7 @@ export async function startAiStack(bindings: Record<string, string> = {}) {
   const stack = await startWebhookStack({
     postgresAdminUrl: inject("postgresAdminUrl"),
     upstash: inject("upstash"),
+    ...options,
     bindings: {
       OPENAI_API_KEY: OPENAI_MOCK_KEY,
       OPENAI_BASE_URL: openai.url,

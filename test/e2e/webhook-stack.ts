@@ -3,7 +3,7 @@ import pg from "pg";
 import Stripe from "stripe";
 import twilio from "twilio";
 import { type LocalWorker, startLocalWorker } from "../../dev/local/worker.ts";
-import { startPostgrestGateway } from "../../dev/postgrest-gateway/index.ts";
+import { type PostgrestGateway, startPostgrestGateway } from "../../dev/postgrest-gateway/index.ts";
 import { createDatabase, migrate } from "../../dev/services/database.ts";
 import { freePort } from "../../dev/services/ports.ts";
 
@@ -13,6 +13,10 @@ export const PUBLIC_BASE_URL = "https://hooks.example.com";
 
 export interface WebhookStack {
   worker: LocalWorker;
+  /** Every instance (`worker` is the first): separate workerd processes sharing state. */
+  workers: LocalWorker[];
+  /** The PostgREST gateway the workers call: its request count is their Postgres round trips. */
+  postgrest: PostgrestGateway;
   /** The worker's bindings, for a second instance of the same deployment. */
   bindings: Record<string, string>;
   /** Reads the database the worker writes (a pool: it reconnects after a PostgreSQL restart). */
@@ -29,6 +33,8 @@ export async function startWebhookStack(options: {
   upstash: { url: string; token: string };
   /** More bindings for the worker (e.g. the AI proxy's providers and routes). */
   bindings?: Record<string, string>;
+  /** How many workerd processes serve the same database and Redis prefix (default 1). */
+  instances?: number;
 }): Promise<WebhookStack> {
   const adminUrl = options.postgresAdminUrl;
   const databaseUrl = await createDatabase(adminUrl, `wh_${crypto.randomUUID().slice(0, 8)}`);
@@ -52,20 +58,24 @@ export async function startWebhookStack(options: {
     LOG_LEVEL: "error",
     ...options.bindings,
   };
-  const worker = await startLocalWorker({
-    entry: "functions/worker.ts",
-    port: await freePort(),
-    bindings,
-  });
+  const workers: LocalWorker[] = [];
+  // One after the other: each start bundles the entry to the same file.
+  for (let i = 0; i < (options.instances ?? 1); i++) {
+    workers.push(
+      await startLocalWorker({ entry: "functions/worker.ts", port: await freePort(), bindings }),
+    );
+  }
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   db.on("error", () => {}); // idle connections die with a stopped PostgreSQL; the pool reconnects
   return {
-    worker,
+    worker: workers[0]!,
+    workers,
+    postgrest: gateway,
     bindings,
     db,
     async close() {
       await db.end();
-      await worker.dispose();
+      await Promise.all(workers.map((worker) => worker.dispose()));
       await gateway.close();
     },
   };

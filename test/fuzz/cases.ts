@@ -80,7 +80,11 @@ const randomAuth = fc
 function auth(guard: Guard): fc.Arbitrary<Auth> {
   // A valid key often enough that the handlers behind the guard get most of the cases.
   const valid =
-    guard === "proxy-key" || guard === "service-key" ? 16 : guard === "cron-secret" ? 4 : 1;
+    guard === "proxy-key" || guard === "service-key"
+      ? 16
+      : guard === "cron-secret" || guard === "admin-key"
+        ? 4
+        : 1;
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant({ kind: "none" as const }) },
     {
@@ -315,9 +319,11 @@ export async function prepare(
   const headers: [string, string][] = [];
   for (const value of typeLines) headers.push(["content-type", value]);
   const key =
-    { "cron-secret": target.cronSecret, "service-key": target.serviceKey }[
-      endpoint.guard as string
-    ] ?? target.proxyKey;
+    {
+      "cron-secret": target.cronSecret,
+      "service-key": target.serviceKey,
+      "admin-key": target.adminKey,
+    }[endpoint.guard as string] ?? target.proxyKey;
   for (const value of authLines(c.auth, key)) headers.push(["authorization", value]);
   const signatureHeader =
     { twilio: "x-twilio-signature", standard: "webhook-signature", github: "x-hub-signature-256" }[

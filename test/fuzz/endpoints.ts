@@ -23,6 +23,7 @@ export type Guard =
   | "proxy-key"
   | "service-key"
   | "cron-secret"
+  | "admin-key"
   | "stripe"
   | "twilio"
   | "standard"
@@ -437,6 +438,25 @@ function imagesRequest(w: number) {
   );
 }
 
+/** POST /admin/keys: a new key's settings. */
+function newKey(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  return fc.record(
+    {
+      name: f(text),
+      requests_per_minute: f(fc.integer({ min: 1, max: 1000 })),
+      tokens_per_minute: f(fc.integer({ min: 1, max: 100_000 })),
+      budget_usd: f(fc.double({ min: 0.01, max: 100, noNaN: true })),
+      budget_period: f(fc.constantFrom("day", "month")),
+      models: f(fc.array(fc.constantFrom(...ROUTE_NAMES), { minLength: 1, maxLength: 3 })),
+      expires_at: f(fc.constantFrom("2999-01-01T00:00:00Z", "2000-01-01T00:00:00Z", "tomorrow")),
+      cache_max_age: f(fc.integer({ min: 1, max: 3600 })),
+      allow_direct_models: f(fc.boolean()),
+    },
+    { requiredKeys: ["name"] },
+  );
+}
+
 // ---------------------------------------------------------------------------------- outbound
 
 /** Phones in and out of VERIFY_COUNTRIES, and not quite E.164. */
@@ -728,6 +748,28 @@ export const ENDPOINTS: Endpoint[] = [
     guard: "proxy-key",
     body: bodies(tiered(imagesRequest), 4 * MiB),
     limit: 4 * MiB,
+  },
+  {
+    name: "POST /admin/keys",
+    method: "POST",
+    path: "/admin/keys",
+    guard: "admin-key",
+    body: bodies(tiered(newKey), 64 * 1024),
+    limit: 64 * 1024,
+  },
+  {
+    name: "GET /admin/keys",
+    method: "GET",
+    path: "/admin/keys",
+    guard: "admin-key",
+    body: anyBody,
+  },
+  {
+    name: "DELETE /admin/keys/{id}",
+    method: "DELETE",
+    path: `/admin/keys/${crypto.randomUUID()}`,
+    guard: "admin-key",
+    body: anyBody,
   },
   {
     name: "POST /v1/responses",

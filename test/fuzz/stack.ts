@@ -20,6 +20,7 @@ export interface FuzzTarget {
   /** A SERVICE_API_KEYS key (the outbound functions and the events API). */
   serviceKey: string;
   cronSecret: string;
+  adminKey: string;
   /** The Stripe secrets in force (a rotation: both verify). */
   stripeSecrets: string[];
   /** The Twilio tokens in force (primary and secondary). */
@@ -28,16 +29,21 @@ export interface FuzzTarget {
 }
 
 const FUZZ_CRON_SECRET = `cron-fuzz-${crypto.randomUUID()}`;
+const FUZZ_ADMIN_KEY = `admin-fuzz-${crypto.randomUUID()}`;
 const OLD_STRIPE_SECRET = "whsec_fuzz_b2xkLXNlY3JldC1zdGlsbC12YWxpZA";
 const SECONDARY_TWILIO_TOKEN = "fuzz-twilio-secondary-token-0123456789";
 
 /**
- * Bindings on top of the e2e AI stack's: a cron secret (so /health/cron is reachable past its
- * guard), a Stripe rotation and a secondary Twilio token (so the many-keys paths are fuzzed too),
- * and a request limit no run reaches (else a long run would mostly fuzz the 429).
+ * Bindings on top of the e2e AI stack's: a cron secret and an admin key (so /health/cron and
+ * /admin/keys are reachable past their guards), a Stripe rotation and a secondary Twilio token
+ * (so the many-keys paths are fuzzed too), and a request limit no run reaches (else a long run
+ * would mostly fuzz the 429).
  */
 export const FUZZ_BINDINGS: Record<string, string> = {
   CRON_SECRET: FUZZ_CRON_SECRET,
+  ADMIN_API_KEY: FUZZ_ADMIN_KEY,
+  // Direct provider:model names are fuzzed too (model-name checks before any URL is built).
+  AI_ALLOW_DIRECT_MODELS: "true",
   STATUS_PASSWORD: `status-fuzz-${crypto.randomUUID()}`,
   STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${OLD_STRIPE_SECRET}`,
   TWILIO_AUTH_TOKEN_SECONDARY: SECONDARY_TWILIO_TOKEN,
@@ -73,6 +79,7 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
     proxyKey: list("PROXY_API_KEYS")[0] ?? PROXY_KEY,
     serviceKey: list("SERVICE_API_KEYS")[0]!,
     cronSecret: bindings.CRON_SECRET ?? FUZZ_CRON_SECRET,
+    adminKey: bindings.ADMIN_API_KEY ?? FUZZ_ADMIN_KEY,
     stripeSecrets: list("STRIPE_WEBHOOK_SECRET"),
     twilioTokens: [...list("TWILIO_AUTH_TOKEN"), ...list("TWILIO_AUTH_TOKEN_SECONDARY")],
     publicBaseUrl: bindings.PUBLIC_BASE_URL ?? PUBLIC_BASE_URL,
@@ -83,6 +90,7 @@ export function fuzzTarget(origin: string, bindings: Record<string, string>): Fu
     target.proxyKey,
     target.serviceKey,
     target.cronSecret,
+    target.adminKey,
     ...target.stripeSecrets,
   ]) {
     if (!collected.has(required)) throw new Error("a configured secret was not collected");
