@@ -112,6 +112,7 @@ test("two npm start side by side share one PostgreSQL and, with Upstash, one bre
     OPENAI_API_KEY: "sk-start-test",
     OPENAI_BASE_URL: upstream.url,
     PROXY_API_KEYS: "bw-start-key",
+    AI_ROUTES: JSON.stringify({ "chat-default": ["openai:gpt-4o-mini"] }),
     LOG_LEVEL: "error",
   };
   try {
@@ -156,7 +157,7 @@ test("two npm start side by side share one PostgreSQL and, with Upstash, one bre
         method: "POST",
         headers: { authorization: "Bearer bw-start-key", "content-type": "application/json" },
         body: JSON.stringify({
-          model: "openai:gpt-4o-mini",
+          model: "chat-default",
           messages: [{ role: "user", content: "hi" }],
         }),
       });
