@@ -7,7 +7,8 @@ import { type MessagesRequest, messagesToChat } from "./request.ts";
 import { completionToMessage, messageUsage } from "./response.ts";
 import { messagesEncoder } from "./stream.ts";
 
-export { type MessagesRequest, messagesRequest } from "./request.ts";
+export type { MessagesRequest } from "./request.ts";
+export { messagesRequest } from "./validate.ts";
 
 /** The Messages API written from, and read into, OpenAI's chat format. */
 export const messagesCodec: ChatCodec<MessagesRequest> = {
