@@ -1,5 +1,6 @@
-// A local Anthropic Messages API: messages (JSON and the SSE event sequence, with tool use) and
-// the model list, in Anthropic's wire format, checking `x-api-key` and `anthropic-version`.
+// A local Anthropic Messages API: messages (JSON and the SSE event sequence, with tool use), token
+// counts and the model list, in Anthropic's wire format, checking `x-api-key` and
+// `anthropic-version`.
 import {
   countTokens,
   replyPieces,
@@ -227,13 +228,42 @@ function refusedTurns(turns: NonNullable<MessagesBody["messages"]>): JsonAnswer 
   return undefined;
 }
 
-function countTokensAnswer(body: MessagesBody): Answer {
-  if (!Array.isArray(body.messages)) return invalid("messages: Field required");
+/** The fields Anthropic's count_tokens takes: a Messages request's, less max_tokens and stream. */
+const COUNT_FIELDS = new Set([
+  "model",
+  "messages",
+  "system",
+  "tools",
+  "tool_choice",
+  "thinking",
+  "output_config",
+  "cache_control",
+  "speed",
+  "context_management",
+  "mcp_servers",
+]);
+
+/**
+ * The input tokens of a request, as count_tokens reports them: its turns, system prompt and
+ * tools, so a count grows with each (deterministic, as the tests need).
+ */
+export function mockInputTokens(body: { messages?: unknown; system?: unknown; tools?: unknown }) {
   return (
-    refusedTurns(body.messages) ?? {
-      status: 200,
-      json: { input_tokens: countTokens(body.messages) },
-    }
+    countTokens(body.messages) +
+    (body.system ? countTokens(body.system) : 0) +
+    (body.tools ? countTokens(body.tools) : 0)
+  );
+}
+
+/** Refuses what Anthropic refuses: a missing model or messages, and any field it does not take. */
+function countTokensAnswer(body: MessagesBody): Answer {
+  if (typeof body.model !== "string") return invalid("model: Field required");
+  if (!Array.isArray(body.messages)) return invalid("messages: Field required");
+  if (body.messages.length === 0) return invalid("messages: at least one message is required");
+  const extra = Object.keys(body).find((field) => !COUNT_FIELDS.has(field));
+  if (extra) return invalid(`${extra}: Extra inputs are not permitted`);
+  return (
+    refusedTurns(body.messages) ?? { status: 200, json: { input_tokens: mockInputTokens(body) } }
   );
 }
 

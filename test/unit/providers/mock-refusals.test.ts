@@ -59,12 +59,41 @@ test("Anthropic: a tool_result without its tool_use, an unknown role, no max_tok
   }
 });
 
-test("Anthropic: count_tokens answers input_tokens", async () => {
-  const res = await toAnthropic("/v1/messages/count_tokens", {
-    model: "claude",
-    messages: [{ role: "user", content: "hi" }],
-  });
-  expect(await res.json()).toEqual({ input_tokens: expect.any(Number) });
+test("Anthropic: count_tokens answers input_tokens, the same for the same request, more with a system prompt and tools", async () => {
+  const count = async (body: object) => {
+    const res = await toAnthropic("/v1/messages/count_tokens", body);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { input_tokens: number }).input_tokens;
+  };
+  const turns = { model: "claude", messages: [{ role: "user", content: "hi" }] };
+  const alone = await count(turns);
+  expect(alone).toBeGreaterThan(0);
+  expect(await count(turns)).toBe(alone);
+  const withSystem = await count({ ...turns, system: "Answer in French." });
+  expect(withSystem).toBeGreaterThan(alone);
+  const tools = [{ name: "get_weather", input_schema: { type: "object" } }];
+  expect(await count({ ...turns, system: "Answer in French.", tools })).toBeGreaterThan(withSystem);
+});
+
+test("Anthropic: count_tokens without a model or messages, with max_tokens or stream, or an orphan tool_result: 400", async () => {
+  const turns = [{ role: "user", content: "hi" }];
+  const orphan = [{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x" }] }];
+  const bodies = [
+    { messages: turns },
+    { model: "claude" },
+    { model: "claude", messages: [] },
+    { model: "claude", messages: turns, max_tokens: 10 },
+    { model: "claude", messages: turns, stream: true },
+    { model: "claude", messages: orphan },
+  ];
+  for (const body of bodies) {
+    const res = await toAnthropic("/v1/messages/count_tokens", body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error" },
+    });
+  }
 });
 
 test("Gemini: an unknown role and a replayed call without its thought signature: 400", async () => {
