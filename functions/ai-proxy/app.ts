@@ -8,8 +8,8 @@ import type { AiProxyDeps, AiProxyEnv } from "./types.ts";
 
 /**
  * The AI proxy: GET /v1/models and one POST per row of the endpoint table (OpenAI Chat
- * Completions, Embeddings, Images and Responses; Anthropic Messages). Every /v1 request needs a
- * proxy key first, as a bearer token or in x-api-key.
+ * Completions, Embeddings, Images and Responses; Anthropic Messages and its token count). Every
+ * /v1 request needs a proxy key first, as a bearer token or in x-api-key.
  */
 export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
   const app = new Hono<AiProxyEnv>();

@@ -1,6 +1,12 @@
+import { AppError } from "../../shared/http/errors.ts";
 import type { ApiTransform } from "../../shared/providers/api.ts";
 import { encodeEmbeddings } from "../../shared/providers/embeddings.ts";
-import { type MessagesRequest, messagesRequest } from "../../shared/providers/messages/index.ts";
+import {
+  type CountTokensRequest,
+  type MessagesRequest,
+  countTokensRequest,
+  messagesRequest,
+} from "../../shared/providers/messages/index.ts";
 import { type ResponsesRequest, responsesRequest } from "../../shared/providers/responses/index.ts";
 import type {
   ChatRequest,
@@ -10,6 +16,7 @@ import type {
   EmbeddingsTransform,
   ImagesRequest,
   ImagesTransform,
+  TokenCountTransform,
 } from "../../shared/providers/types.ts";
 import { chatRequest, embeddingsRequest, imagesRequest } from "./validate.ts";
 
@@ -20,6 +27,7 @@ export interface Capabilities {
   images: ImagesTransform;
   responses: ApiTransform<ResponsesRequest>;
   messages: ApiTransform<MessagesRequest>;
+  countTokens: TokenCountTransform;
 }
 export type Capability = keyof Capabilities;
 
@@ -30,6 +38,7 @@ export interface Bodies {
   images: ImagesRequest;
   responses: ResponsesRequest;
   messages: MessagesRequest;
+  countTokens: CountTokensRequest;
 }
 
 /**
@@ -55,6 +64,17 @@ export interface Endpoint<C extends Capability = Capability> {
    * images are not, nor the Responses and Messages APIs (the cache replays Chat Completions).
    */
   cacheable: boolean;
+  /**
+   * Whether an answer is usage: recorded in ai_usage and charged to the caller's budget and
+   * tokens per minute. A token count is not: it generates nothing and costs nothing upstream.
+   */
+  metered: boolean;
+  /**
+   * For an endpoint only some providers serve: a model that the companion capability serves but
+   * whose route has none of those providers gets `refusal(model)`, a 4xx saying why, rather
+   * than the 404 of a model that does not exist.
+   */
+  companion?: { capability: Capability; refusal(model: string): AppError };
   /** What a translated JSON answer still needs for the caller (an encoding they asked for). */
   finish?(answer: unknown, body: Bodies[C]): unknown;
 }
@@ -67,6 +87,7 @@ const chat: Endpoint<"chat"> = {
   capability: "chat",
   validate: chatRequest,
   cacheable: true,
+  metered: true,
   answer: (body) =>
     body.stream
       ? { stream: true, includeUsage: body.stream_options?.include_usage === true }
@@ -79,6 +100,7 @@ const embeddings: Endpoint<"embeddings"> = {
   capability: "embeddings",
   validate: embeddingsRequest,
   cacheable: true,
+  metered: true,
   answer: () => JSON_ANSWER,
   // The openai SDK asks for base64 unless told otherwise; Gemini answers floats.
   finish: (answer, body) => encodeEmbeddings(answer as EmbeddingsResponse, body.encoding_format),
@@ -90,6 +112,7 @@ const images: Endpoint<"images"> = {
   capability: "images",
   validate: imagesRequest,
   cacheable: false,
+  metered: true,
   answer: () => JSON_ANSWER,
 };
 
@@ -103,6 +126,7 @@ const responses: Endpoint<"responses"> = {
   capability: "responses",
   validate: responsesRequest,
   cacheable: false,
+  metered: true,
   answer: (body) => (body.stream ? STREAM_WITH_USAGE : JSON_ANSWER),
 };
 
@@ -112,7 +136,31 @@ const messages: Endpoint<"messages"> = {
   capability: "messages",
   validate: messagesRequest,
   cacheable: false,
+  metered: true,
   answer: (body) => (body.stream ? STREAM_WITH_USAGE : JSON_ANSWER),
+};
+
+// Only Anthropic counts tokens: the chain keeps a route's Anthropic links, and a route without
+// one is refused, never answered with an estimate.
+const countTokens: Endpoint<"countTokens"> = {
+  path: "/v1/messages/count_tokens",
+  format: "anthropic-messages",
+  capability: "countTokens",
+  validate: countTokensRequest,
+  cacheable: false,
+  metered: false,
+  answer: () => JSON_ANSWER,
+  companion: {
+    capability: "messages",
+    refusal: (model) =>
+      new AppError({
+        status: 400,
+        code: "token_count_unavailable",
+        category: "validation",
+        param: "model",
+        message: `The model '${model}' has no Anthropic target: only Anthropic counts tokens, and the proxy does not estimate them`,
+      }),
+  },
 };
 
 /** Every POST the proxy serves. */
@@ -122,4 +170,5 @@ export const ENDPOINTS: readonly Endpoint[] = [
   images,
   responses,
   messages,
+  countTokens,
 ] as Endpoint[];

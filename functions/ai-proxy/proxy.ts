@@ -12,7 +12,7 @@ import { keeper, replayed } from "./cache-answer.ts";
 import type { Endpoint } from "./endpoints.ts";
 import { runChain } from "./failover.ts";
 import { respond } from "./respond.ts";
-import type { AiProxyEnv } from "./types.ts";
+import type { AiProxyDeps, AiProxyEnv } from "./types.ts";
 import { type Answer, callUpstream } from "./upstream.ts";
 import { authorizeModel } from "./keys.ts";
 import { costUsd, recordUsage } from "./usage.ts";
@@ -42,7 +42,7 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
   const answer = endpoint.answer(body);
   const allowDirect = deps.allowDirectModels || caller.allowDirectModels;
   const targets = deps.targets(endpoint.capability, body.model, allowDirect);
-  if (targets.length === 0) throw modelNotFound(body.model);
+  if (targets.length === 0) throw unserved(deps, endpoint, body.model, allowDirect);
   const route = Object.hasOwn(deps.routes, body.model) ? deps.routes[body.model] : undefined;
   const cache = endpoint.cacheable
     ? await cachePlan({
@@ -56,7 +56,7 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
         body,
       })
     : undefined;
-  const quota = deps.quota(caller);
+  const quota = endpoint.metered ? deps.quota(caller) : undefined;
   const { trace } = c.var;
   // Rate limit, first breaker gate, quotas and cache lookup: one Redis round trip, one span.
   const { rate, firstPermit, cached } = await traced(trace, "ai.admission", REDIS_SPAN, () =>
@@ -113,6 +113,7 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
   const served = result.ok ? result.served.target : undefined;
   // After the response: reading usage from passed-through bytes included.
   const account = (status: number, usageOf: () => Usage | undefined) => {
+    if (!endpoint.metered) return spans.served(undefined);
     defer(
       Promise.resolve().then(() => {
         const usage = usageOf();
@@ -161,6 +162,19 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
         defer,
       }),
   });
+}
+
+/** No target for the model here: unknown, or served by the endpoint's companion but not by it. */
+function unserved(
+  deps: AiProxyDeps,
+  endpoint: Endpoint,
+  model: string,
+  allowDirect: boolean,
+): AppError {
+  const { companion } = endpoint;
+  return companion && deps.targets(companion.capability, model, allowDirect).length > 0
+    ? companion.refusal(model)
+    : modelNotFound(model);
 }
 
 function modelNotFound(model: string): AppError {

@@ -3,6 +3,7 @@
 // franca: every transform goes from it to the vendor's and back.
 import type { ApiTransform } from "./api.ts";
 import type { MessagesRequest } from "./messages/request.ts";
+import type { CountTokensRequest } from "./messages/validate.ts";
 import type { ResponsesRequest } from "./responses/request.ts";
 
 /** A configured provider: its key, and its base URL (the vendor's, or an override). */
@@ -199,6 +200,18 @@ export interface ImagesTransform {
   response(json: unknown, context: ResponseContext): ImagesResponse;
 }
 
+/** Anthropic's token count: the input tokens a Messages request would use. */
+export interface TokenCount {
+  input_tokens: number;
+  [field: string]: unknown;
+}
+
+export interface TokenCountTransform {
+  request(body: CountTokensRequest, upstreamModel: string, config: ProviderConfig): UpstreamRequest;
+  /** The provider's count; an answer without one is a 502, never a guess. */
+  response(json: unknown): TokenCount;
+}
+
 /** An upstream error, restated for the caller: never the vendor's raw body. */
 export interface ProviderError {
   message: string;
@@ -226,6 +239,8 @@ export interface Provider {
   responses?: ApiTransform<ResponsesRequest>;
   /** POST /v1/messages: passed through by Anthropic, translated through `chat` by the others. */
   messages?: ApiTransform<MessagesRequest>;
+  /** POST /v1/messages/count_tokens: Anthropic's own, passed through; no other provider counts. */
+  countTokens?: TokenCountTransform;
   /** A cheap authenticated request (list models) for health checks. */
   probe(config: ProviderConfig): UpstreamRequest;
   /** Restates an upstream error response (status and raw body) for the caller. */

@@ -8,7 +8,9 @@ import type OpenAI from "openai";
 import { generateObject, generateText, stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
+import { mockInputTokens } from "../mocks/anthropic.ts";
 import { PROXY_KEY, startAiStack } from "./ai-stack.ts";
+import { post as postEarly } from "./webhook-stack.ts";
 import { PROVIDERS, type ProviderName, supportMatrix, syncMatrix } from "./support-matrix.ts";
 
 let ai: Awaited<ReturnType<typeof startAiStack>>;
@@ -177,6 +179,30 @@ describe.each(PROVIDERS)("served by %s", (provider) => {
       });
     }));
 
+  test("anthropic: messages.countTokens", async () => {
+    const params = {
+      model,
+      system: "Be brief.",
+      messages: [{ role: "user" as const, content: "hello" }],
+    };
+    if (provider !== "anthropic") {
+      // Only Anthropic counts tokens: a route without it is refused, never estimated.
+      const error = await anthropicClient()
+        .messages.countTokens(params)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+        type: "error",
+        error: { type: "invalid_request_error", message: expect.stringMatching(/Anthropic/) },
+      });
+      return;
+    }
+    await prove("anthropic · messages.countTokens", async () => {
+      const { input_tokens } = await anthropicClient().messages.countTokens(params);
+      expect(input_tokens).toBe(mockInputTokens(params));
+    });
+  });
+
   describe.each(["openai", "anthropic"] as const)("ai with @ai-sdk/%s", (sdk) => {
     const lm = () => vercel[sdk]()(model);
     const row = (call: string) => `ai + @ai-sdk/${sdk} · ${call}`;
@@ -269,6 +295,161 @@ describe("the Anthropic SDK's errors and model list", () => {
     expect(openaiIds).toEqual(anthropicIds);
   });
 });
+
+describe("POST /v1/messages/count_tokens", () => {
+  const url = () => `${ai.worker.url}/v1/messages/count_tokens`;
+  const turns = [{ role: "user" as const, content: "hello" }];
+  const count = (body: unknown, headers: Record<string, string> = { "x-api-key": PROXY_KEY }) =>
+    fetch(url(), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+        ...headers,
+      },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  const anthropicCalls = () => ai.mocks.anthropic.calls().length;
+
+  test("a route whose chain has Anthropic after other providers counts with its Anthropic link", async () => {
+    const openaiBefore = ai.mocks.openai.calls().length;
+    const geminiBefore = ai.mocks.gemini.calls().length;
+    const { data, response } = await anthropicClient()
+      .messages.countTokens({ model: "chat-default", messages: turns })
+      .withResponse();
+    expect(data.input_tokens).toBe(mockInputTokens({ messages: turns }));
+    expect(response.headers.get("x-breakwater-provider")).toBe("anthropic:claude-3-5-haiku-latest");
+    expect(response.headers.get("x-breakwater-attempts")).toBe("1");
+    expect(ai.mocks.openai.calls().length).toBe(openaiBefore);
+    expect(ai.mocks.gemini.calls().length).toBe(geminiBefore);
+    const upstream = ai.mocks.anthropic.calls().at(-1)!;
+    expect(upstream.path).toBe("/v1/messages/count_tokens");
+    expect(upstream.body).toEqual({ model: "claude-3-5-haiku-latest", messages: turns });
+  });
+
+  test("the proxy key works as a bearer token too, and the same count comes back for the same request", async () => {
+    const body = { model: "claude", messages: turns };
+    const viaHeader = await count(body);
+    const viaBearer = await count(body, { authorization: `Bearer ${PROXY_KEY}` });
+    expect(viaHeader.status).toBe(200);
+    expect(viaBearer.status).toBe(200);
+    expect(await viaBearer.json()).toEqual(await viaHeader.json());
+  });
+
+  test("an unknown model is Anthropic's 404 not_found_error", async () => {
+    const error = await anthropicClient()
+      .messages.countTokens({ model: "no-such-model", messages: turns })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+  });
+
+  test("a missing or wrong key is Anthropic's 401 before any upstream call", async () => {
+    const before = anthropicCalls();
+    const keys: Record<string, string>[] = [
+      {},
+      { "x-api-key": "bw-wrong" },
+      { authorization: "Bearer bw-wrong" },
+    ];
+    for (const headers of keys) {
+      const res = await count({ model: "claude", messages: turns }, headers);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({
+        type: "error",
+        error: { type: "authentication_error" },
+      });
+    }
+    expect(anthropicCalls()).toBe(before);
+  });
+
+  test("malformed JSON, a body that is no count, a wrong content type and an oversize body are 4xx in Anthropic's shape, before any upstream call", async () => {
+    const before = anthropicCalls();
+    const refusals: [Response, number][] = [
+      [await count("{nope"), 400],
+      [await count({ messages: turns }), 400],
+      [await count({ model: "claude", messages: [] }), 400],
+      [await count({ model: "claude", messages: [{ role: "system", content: "x" }] }), 400],
+      [await count([{ model: "claude", messages: turns }]), 400],
+      [
+        await fetch(url(), {
+          method: "POST",
+          headers: { "x-api-key": PROXY_KEY, "content-type": "text/plain" },
+          body: JSON.stringify({ model: "claude", messages: turns }),
+        }),
+        415,
+      ],
+      [
+        await postEarly(
+          url(),
+          JSON.stringify({ model: "claude", messages: turns, pad: "x".repeat(5 * 1024 * 1024) }),
+          { "x-api-key": PROXY_KEY, "content-type": "application/json" },
+        ),
+        413,
+      ],
+    ];
+    for (const [res, status] of refusals) {
+      expect(res.status).toBe(status);
+      expect(await res.json()).toMatchObject({
+        type: "error",
+        error: { type: status === 413 ? "request_too_large" : "invalid_request_error" },
+      });
+    }
+    expect(anthropicCalls()).toBe(before);
+  });
+
+  test("what Anthropic refuses (max_tokens is not a count's) comes back as its 400", async () => {
+    const res = await count({ model: "claude", max_tokens: 10, messages: turns });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: expect.stringMatching(/max_tokens/) },
+    });
+  });
+
+  test("a count is a request against the key's rate limit, but not usage: no row, no tokens charged, not refused by them", async () => {
+    const key = `bw-db-${crypto.randomUUID()}`;
+    const hash = Buffer.from(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)),
+    ).toString("hex");
+    const { rows } = await ai.db.query(
+      `insert into api_keys (name, key_hash, requests_per_minute, tokens_per_minute)
+       values ('counting', $1, 5, 1) returning id`,
+      [hash],
+    );
+    const keyId = `key_${(rows[0] as { id: string }).id}`;
+    const body = { model: "claude", messages: turns };
+    const client = new Anthropic({ apiKey: key, baseURL: ai.worker.url, maxRetries: 0 });
+    const create = () =>
+      client.messages.create({ ...body, max_tokens: 16 }).catch((e: unknown) => e);
+    const rowsOfKey = async () =>
+      Number(
+        (await ai.db.query("select count(*) from ai_usage where key_id = $1", [keyId])).rows[0]
+          .count,
+      );
+
+    expect((await count(body, { "x-api-key": key })).status).toBe(200);
+    expect((await count(body, { "x-api-key": key })).status).toBe(200);
+    // Had the counts charged their tokens, this key (1 token a minute) would be refused here.
+    expect(await create()).toMatchObject({ type: "message" });
+    for (let i = 0; i < 50 && (await rowsOfKey()) === 0; i++) await sleep(50);
+    await sleep(200); // the answer's tokens reach the key's counter
+    const overTokens = await create();
+    expect(overTokens).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(
+      (overTokens as InstanceType<typeof Anthropic.RateLimitError>).headers.get("ratelimit-policy"),
+    ).toMatch(/q=1;w=60/);
+    // Over its tokens, the key still counts; its fifth and sixth requests meet the limit of 5.
+    expect((await count(body, { "x-api-key": key })).status).toBe(200);
+    const overRequests = await count(body, { "x-api-key": key });
+    expect(overRequests.status).toBe(429);
+    expect(overRequests.headers.get("ratelimit-policy")).toMatch(/q=5;w=60/);
+    expect(await overRequests.json()).toMatchObject({ error: { type: "rate_limit_error" } });
+    await sleep(300);
+    // One row, the message's: none for the counts (nor for the refusals, made before any call).
+    expect(await rowsOfKey()).toBe(1);
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("usage records of the new APIs, streams included", () => {
   async function usageRow(requestId: string | null) {

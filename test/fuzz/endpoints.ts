@@ -622,7 +622,8 @@ function responsesRequest(w: number) {
   );
 }
 
-function messagesRequest(w: number) {
+/** Messages API turns, and the fields a Messages request and a token count share. */
+function messagesFields(w: number) {
   const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
   const block = fc.oneof(
     fc.record({ type: f(fc.constant("text")), text: f(text) }),
@@ -654,44 +655,74 @@ function messagesRequest(w: number) {
     role: f(fc.constantFrom("user", "assistant", "system")),
     content: f(fc.oneof(text, fc.array(block, { maxLength: 3 }))),
   });
+  return {
+    model: model(w, CHAT_MODELS),
+    messages: f(fc.array(turn, { minLength: 1, maxLength: 4 })),
+    system: f(
+      fc.oneof(
+        text,
+        fc.array(fc.record({ type: f(fc.constant("text")), text: f(text) }), { maxLength: 2 }),
+      ),
+    ),
+    tools: f(
+      fc.array(
+        fc.record({
+          name: f(fc.constant("get_weather")),
+          input_schema: f(fc.constant({ type: "object" })),
+        }),
+        { maxLength: 2 },
+      ),
+    ),
+    tool_choice: f(
+      fc.record({
+        type: f(fc.constantFrom("auto", "any", "none", "tool")),
+        name: f(fc.constant("get_weather")),
+      }),
+    ),
+    thinking: f(
+      fc.record({
+        type: f(fc.constantFrom("enabled", "disabled")),
+        budget_tokens: f(fc.integer({ min: 0, max: 40_000 })),
+      }),
+    ),
+  };
+}
+
+function messagesRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const { model, messages, system, tools, tool_choice, thinking } = messagesFields(w);
   return fc.record(
     {
-      model: model(w, CHAT_MODELS),
+      model,
       max_tokens: field(fc.integer({ min: 1, max: 64 }), w, wrongTypeWith(lengthSafeNumber)),
-      messages: f(fc.array(turn, { minLength: 1, maxLength: 4 })),
-      system: f(
-        fc.oneof(
-          text,
-          fc.array(fc.record({ type: f(fc.constant("text")), text: f(text) }), { maxLength: 2 }),
-        ),
-      ),
+      messages,
+      system,
       stream: f(fc.boolean()),
       stop_sequences: f(fc.array(text, { maxLength: 2 })),
-      tools: f(
-        fc.array(
-          fc.record({
-            name: f(fc.constant("get_weather")),
-            input_schema: f(fc.constant({ type: "object" })),
-          }),
-          { maxLength: 2 },
-        ),
-      ),
-      tool_choice: f(
-        fc.record({
-          type: f(fc.constantFrom("auto", "any", "none", "tool")),
-          name: f(fc.constant("get_weather")),
-        }),
-      ),
-      thinking: f(
-        fc.record({
-          type: f(fc.constantFrom("enabled", "disabled")),
-          budget_tokens: f(fc.integer({ min: 0, max: 40_000 })),
-        }),
-      ),
+      tools,
+      tool_choice,
+      thinking,
       top_k: f(fc.integer({ min: 1, max: 10 })),
     },
     { requiredKeys: ["model", "max_tokens", "messages"] },
   );
+}
+
+/** A token count: a Messages request's fields, and now and then one Anthropic refuses there. */
+function countTokensRequest(w: number) {
+  const f = <T>(valid: fc.Arbitrary<T>) => field(valid, w);
+  const count = fc.record(
+    {
+      ...messagesFields(w),
+      cache_control: f(fc.record({ type: f(fc.constant("ephemeral")) })),
+    },
+    { requiredKeys: ["model", "messages"] },
+  );
+  const refused = fc.oneof(
+    { weight: 6, arbitrary: fc.constant({}) },
+    { weight: 1, arbitrary: fc.constantFrom({ max_tokens: 16 }, { stream: true }) },
+  );
+  return fc.tuple(count, refused).map(([body, extra]) => ({ ...body, ...extra }));
 }
 
 /** Bodies nobody reads (GET endpoints): anything at all. */
@@ -785,6 +816,14 @@ export const ENDPOINTS: Endpoint[] = [
     path: "/v1/messages",
     guard: "proxy-key",
     body: bodies(tiered(messagesRequest), 4 * MiB),
+    limit: 4 * MiB,
+  },
+  {
+    name: "POST /v1/messages/count_tokens",
+    method: "POST",
+    path: "/v1/messages/count_tokens",
+    guard: "proxy-key",
+    body: bodies(tiered(countTokensRequest), 4 * MiB),
     limit: 4 * MiB,
   },
   { name: "GET /health", method: "GET", path: "/health", guard: "none", body: anyBody },

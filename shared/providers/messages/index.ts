@@ -8,7 +8,7 @@ import { completionToMessage, messageUsage } from "./response.ts";
 import { messagesEncoder } from "./stream.ts";
 
 export type { MessagesRequest } from "./request.ts";
-export { messagesRequest } from "./validate.ts";
+export { type CountTokensRequest, countTokensRequest, messagesRequest } from "./validate.ts";
 
 /** The Messages API written from, and read into, OpenAI's chat format. */
 export const messagesCodec: ChatCodec<MessagesRequest> = {

@@ -57,3 +57,24 @@ export function messagesRequest(raw: unknown): MessagesRequest {
   }
   return body as MessagesRequest;
 }
+
+/**
+ * A token count's request: a Messages request without `max_tokens` or `stream` (Anthropic
+ * refuses them there), as far as the proxy reads it.
+ */
+export type CountTokensRequest = {
+  model: string;
+  messages: MessagesRequest["messages"];
+  [field: string]: unknown;
+};
+
+/**
+ * The shape checks of a token count that Anthropic itself would refuse with a 400. Which other
+ * fields it takes (system, tools, thinking, tool_choice, …) is Anthropic's to say: the request
+ * only ever goes to Anthropic, as written.
+ */
+export function countTokensRequest(raw: unknown): CountTokensRequest {
+  const body = withModel(raw);
+  checkTurns(body.messages);
+  return body as CountTokensRequest;
+}
