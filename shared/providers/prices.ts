@@ -1,4 +1,4 @@
-import { PRICE_ROWS } from "./prices.generated.ts";
+import { PRICE_ROWS_JSON } from "./prices.generated.ts";
 import type { Usage } from "./types.ts";
 
 /** How the catalogue names the models a price applies to. */
@@ -32,10 +32,15 @@ function matches(logic: MatchLogic, model: string): boolean {
   return logic.and.every((part) => matches(part, model));
 }
 
+let rows: readonly PriceRow[] | undefined;
+
+/** The catalogue, parsed once per isolate when a first price is asked for (after a response). */
+const priceRows = () => (rows ??= JSON.parse(PRICE_ROWS_JSON) as readonly PriceRow[]);
+
 /** The price of `provider:model` from the catalogue, the first matching row; undefined if none. */
 export function priceOf(provider: string, model: string): Price | undefined {
   const name = model.replace(/^models\//, "");
-  const row = PRICE_ROWS.find(([p, logic]) => p === provider && matches(logic, name));
+  const row = priceRows().find(([p, logic]) => p === provider && matches(logic, name));
   if (!row) return undefined;
   const [, , input, output, cacheRead, cacheWrite] = row;
   return { input, output, cacheRead: cacheRead ?? input, cacheWrite: cacheWrite ?? input };
