@@ -6,7 +6,8 @@ import { type ResponsesRequest, responsesToChat } from "./request.ts";
 import { completionToResponse, responseUsage } from "./response.ts";
 import { responsesEncoder } from "./stream.ts";
 
-export { type ResponsesRequest, responsesRequest } from "./request.ts";
+export type { ResponsesRequest } from "./request.ts";
+export { responsesRequest } from "./validate.ts";
 
 /** The Responses API written from, and read into, OpenAI's chat format. */
 export const responsesCodec: ChatCodec<ResponsesRequest> = {
