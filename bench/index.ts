@@ -1,5 +1,5 @@
 // npm run bench [-- --quick]: the figures of the AI proxy, the webhooks and the shared breaker,
-// measured on this machine's loopback. The functions run in workerd (the all-in-one worker, as
+// measured on this machine's loopback, and each worker's bundle size and cold start. The functions run in workerd (the all-in-one worker, as
 // `npm start` runs it) over a private redis-server behind the Upstash gateway, a private
 // PostgreSQL behind the PostgREST gateway and the OpenAI mock, all in this process; the load
 // comes from a process of its own (bench/load). Prints Markdown tables and writes the figures
@@ -11,7 +11,10 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchAiProxy } from "./ai-proxy.ts";
 import { benchBreakerLeak } from "./breaker-leak.ts";
+import { buildCloudflare } from "../dev/build/cloudflare.ts";
+import { FUNCTIONS } from "../functions/registry.ts";
 import { bundleSizes } from "./bundle.ts";
+import { measureColdStarts } from "./cold-start.ts";
 import { startLoadProcess } from "./load/index.ts";
 import { PLANS } from "./plan.ts";
 import { type Results, missingFigures, report, toJson } from "./report.ts";
@@ -28,8 +31,10 @@ const out = fileURLToPath(
   ),
 );
 
-// First, alone: wrangler keeps both cores busy while it builds.
-const bundle_kib = await bundleSizes();
+// First, alone: wrangler keeps both cores busy while it builds, and a cold start is CPU time.
+const artifacts = await buildCloudflare(FUNCTIONS);
+const bundle_kib = bundleSizes(artifacts);
+const cold_start_ms = await measureColdStarts(artifacts, plan.coldStarts);
 const stack = await startStack();
 const load = startLoadProcess();
 let results: Results;
@@ -54,6 +59,7 @@ try {
     webhooks,
     breaker_leak,
     bundle_kib,
+    cold_start_ms,
   };
 } finally {
   await load.close();

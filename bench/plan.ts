@@ -14,6 +14,8 @@ export interface Plan {
   counted: number;
   /** Workers (separate workerd processes) sharing one breaker, and what is sent once it fails. */
   leak: { isolates: number; sequential: number; concurrent: number };
+  /** Cold starts per worker (each a fresh isolate; bench/cold-start.ts). */
+  coldStarts: number;
 }
 
 export const PLANS: Record<Plan["mode"], Plan> = {
@@ -26,6 +28,7 @@ export const PLANS: Record<Plan["mode"], Plan> = {
     webhooks: { requests: 100, warmup: 10 },
     counted: 20,
     leak: { isolates: 4, sequential: 40, concurrent: 200 },
+    coldStarts: 5,
   },
   full: {
     mode: "full",
@@ -36,5 +39,6 @@ export const PLANS: Record<Plan["mode"], Plan> = {
     webhooks: { requests: 1000, warmup: 100 },
     counted: 200,
     leak: { isolates: 4, sequential: 40, concurrent: 400 },
+    coldStarts: 25,
   },
 };

@@ -2,6 +2,7 @@ import { format, resolveConfig } from "prettier";
 import type { benchAiProxy } from "./ai-proxy.ts";
 import type { benchBreakerLeak } from "./breaker-leak.ts";
 import type { bundleSizes } from "./bundle.ts";
+import { type ColdStarts, coldStartLines } from "./cold-start.ts";
 import type { PathFigures } from "./measure.ts";
 import type { Plan } from "./plan.ts";
 import type { countRoundTrips } from "./round-trips.ts";
@@ -16,7 +17,8 @@ export type Results = {
   ai_proxy: Awaited<ReturnType<typeof benchAiProxy>>;
   webhooks: Awaited<ReturnType<typeof benchWebhooks>>;
   breaker_leak: Awaited<ReturnType<typeof benchBreakerLeak>>;
-  bundle_kib: Awaited<ReturnType<typeof bundleSizes>>;
+  bundle_kib: ReturnType<typeof bundleSizes>;
+  cold_start_ms: ColdStarts;
 } & Awaited<ReturnType<typeof countRoundTrips>>;
 
 /** Every figure that did not come out (not a finite number), by its key path. */
@@ -254,5 +256,9 @@ export function report(results: Results): string {
         size.gzip.toFixed(1),
       ]),
     ),
+    "",
+    `Cold starts in workerd, ${plan.coldStarts} per worker: fresh isolate to the first response of its smoke request (ms)`,
+    "",
+    ...coldStartLines(results.cold_start_ms).map((line) => `    ${line}`),
   ].join("\n");
 }
