@@ -31,7 +31,8 @@ async function create(
   request: Pick<StripeCreate, "path" | "params">,
   record?: RecordFunction,
 ) {
-  const { deps, caller } = c.var;
+  const deps = c.get("deps");
+  const caller = c.get("caller");
   const defer = deferFor(c);
   const { object, replayed } = await createObject(deps.stripe, {
     ...request,
@@ -41,9 +42,9 @@ async function create(
   });
   if (record) {
     const userId = caller.kind === "user" ? caller.id : null;
-    defer(recordCreated(deps.db, c.var.log, { fn: record, object, userId }));
+    defer(recordCreated(deps.db, c.get("log"), { fn: record, object, userId }));
   }
-  c.var.log.info("stripe object created", { path: request.path, id: object.id, replayed });
+  c.get("log").info("stripe object created", { path: request.path, id: object.id, replayed });
   if (replayed) c.header("Idempotent-Replayed", "true");
   return object;
 }
@@ -65,7 +66,7 @@ export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
 
   app.post("/payments/customers", async (c) => {
     const body = customerRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
-    const params = { ...body, metadata: metadataFor(c.var.caller, body.metadata) };
+    const params = { ...body, metadata: metadataFor(c.get("caller"), body.metadata) };
     const customer = await create(c, { path: "/v1/customers", params });
     return c.json({ id: customer.id }, 201);
   });
@@ -74,7 +75,7 @@ export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
     const body = intentRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
     const params = {
       ...body,
-      metadata: metadataFor(c.var.caller, body.metadata),
+      metadata: metadataFor(c.get("caller"), body.metadata),
       automatic_payment_methods: { enabled: true },
     };
     const intent = await create(
@@ -94,7 +95,7 @@ export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
       payment_behavior: "default_incomplete",
       // The first invoice's payment, which the client confirms with this secret.
       expand: ["latest_invoice.confirmation_secret"],
-      metadata: metadataFor(c.var.caller, undefined),
+      metadata: metadataFor(c.get("caller"), undefined),
     };
     const subscription = await create(
       c,
