@@ -5,6 +5,7 @@ import type { BaseVariables } from "../../shared/http/app.ts";
 import { readJson } from "../../shared/http/body.ts";
 import { deferFor } from "../../shared/http/defer.ts";
 import { idempotencyKeyFor } from "./idempotency.ts";
+import { requireOwnCustomer } from "./ownership.ts";
 import { type RecordFunction, recordCreated } from "./record.ts";
 import { type StripeCreate, type StripeOptions, createObject } from "./stripe.ts";
 import { customerRequest, intentRequest, subscriptionRequest } from "./validate.ts";
@@ -25,7 +26,10 @@ function metadataFor(caller: Caller, metadata: Record<string, string> | undefine
   return caller.kind === "user" ? { ...metadata, user_id: caller.id } : metadata;
 }
 
-/** One create: the caller's key scoped to them (or a fresh one), Stripe, the record after the answer. */
+/**
+ * One create: the caller's key scoped to them (or a fresh one), the customer it names checked to
+ * be the user's, Stripe, the record after the answer.
+ */
 async function create(
   c: Context<PaymentsEnv>,
   request: Pick<StripeCreate, "path" | "params">,
@@ -34,10 +38,17 @@ async function create(
   const deps = c.get("deps");
   const caller = c.get("caller");
   const defer = deferFor(c);
+  const signal = c.req.raw.signal;
+  const idempotencyKey = await idempotencyKeyFor(caller, c.req.header("idempotency-key"));
+  // Any create naming a customer: a user may name only their own (a service any).
+  const { customer } = request.params;
+  if (typeof customer === "string") {
+    await requireOwnCustomer(deps.stripe, caller, customer, { signal, defer });
+  }
   const { object, replayed } = await createObject(deps.stripe, {
     ...request,
-    idempotencyKey: await idempotencyKeyFor(caller, c.req.header("idempotency-key")),
-    signal: c.req.raw.signal,
+    idempotencyKey,
+    signal,
     defer,
   });
   if (record) {
@@ -51,7 +62,8 @@ async function create(
 
 /**
  * POST /payments/customers, /payments/intents, /payments/subscriptions: Stripe creates for a
- * service (service key) or a signed-in user (Supabase token), each with an Idempotency-Key.
+ * service (service key) or a signed-in user (Supabase token, for their own customers only), each
+ * with an Idempotency-Key.
  */
 export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
   const app = new Hono<PaymentsEnv>();
