@@ -32,7 +32,7 @@ const notFound = (c: { req: { method: string; path: string } }) =>
 export function createKeyAdminApp(depsFor: (env: object) => KeyAdminDeps) {
   const app = new Hono<{ Variables: BaseVariables & { deps: KeyAdminDeps } }>();
   app.use("/admin/*", withDeps(depsFor), async function adminKey(c, next) {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     // Unconfigured, the surface answers exactly like a path nobody serves.
     if (!deps.adminApiKey) throw notFound(c);
     const token = bearerToken(c.req.header("authorization"));
@@ -50,13 +50,13 @@ export function createKeyAdminApp(depsFor: (env: object) => KeyAdminDeps) {
 
   app.post("/admin/keys", async (c) => {
     const request = newKeyRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
-    return c.json(await createKey(c.var.deps.db, request), 201, { "cache-control": "no-store" });
+    return c.json(await createKey(c.get("deps").db, request), 201, { "cache-control": "no-store" });
   });
 
-  app.get("/admin/keys", async (c) => c.json({ data: await listKeys(c.var.deps.db) }));
+  app.get("/admin/keys", async (c) => c.json({ data: await listKeys(c.get("deps").db) }));
 
   app.delete("/admin/keys/:id", async (c) => {
-    const revoked = await revokeKey(c.var.deps.db, c.req.param("id"));
+    const revoked = await revokeKey(c.get("deps").db, c.req.param("id"));
     if (!revoked) {
       throw new AppError({
         status: 404,

@@ -19,12 +19,12 @@ export function createAiProxyApp(depsFor: (env: object) => AiProxyDeps) {
     const authorization =
       c.req.header("authorization") ?? (apiKey ? `Bearer ${apiKey}` : undefined);
     const context = { address: clientAddress(c.req.raw.headers), defer: deferFor(c) };
-    c.set("caller", await c.var.deps.authenticate(authorization, context));
+    c.set("caller", await c.get("deps").authenticate(authorization, context));
     await next();
   });
   // One list both SDKs read: OpenAI's fields and Anthropic's side by side.
   app.get("/v1/models", (c) => {
-    const { models } = c.var.deps;
+    const { models } = c.get("deps");
     return c.json({
       object: "list",
       data: models.map((id) => ({

@@ -23,6 +23,7 @@ import { createKeyStore } from "./keys.ts";
 import { createQuotas } from "./quotas.ts";
 import { type Routes, parseRoutes } from "./routes.ts";
 import type { AiProxyDeps } from "./types.ts";
+import { createUsageRecorder } from "./usage.ts";
 
 const known = new Set(PROVIDERS.keys());
 
@@ -129,6 +130,7 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
     cache: { prefix: env.STATE_KEY_PREFIX, capSec: env.AI_CACHE_MAX_AGE_SEC },
     adminApiKey: env.ADMIN_API_KEY,
     db,
+    usage: createUsageRecorder({ db, log }),
     timeouts: {
       attemptMs: env.AI_ATTEMPT_TIMEOUT_MS,
       firstTokenMs: env.AI_FIRST_TOKEN_TIMEOUT_MS,

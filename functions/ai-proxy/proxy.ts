@@ -15,7 +15,7 @@ import { respond } from "./respond.ts";
 import type { AiProxyDeps, AiProxyEnv } from "./types.ts";
 import { type Answer, callUpstream } from "./upstream.ts";
 import { authorizeModel } from "./keys.ts";
-import { costUsd, recordUsage } from "./usage.ts";
+import { costUsd } from "./usage.ts";
 
 const REDIS_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "redis" } };
 const POSTGRES_SPAN = { kind: SpanKind.client, attributes: { "db.system.name": "postgresql" } };
@@ -36,7 +36,9 @@ export interface ProxyOptions {
  */
 export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
   const started = Date.now();
-  const { deps, caller, log } = c.var;
+  const deps = c.get("deps");
+  const caller = c.get("caller");
+  const log = c.get("log");
   const body = endpoint.validate(await readJson(c.req.raw, MAX_BODY_BYTES));
   authorizeModel(caller, body.model);
   const answer = endpoint.answer(body);
@@ -57,7 +59,7 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
       })
     : undefined;
   const quota = endpoint.metered ? deps.quota(caller) : undefined;
-  const { trace } = c.var;
+  const trace = c.get("trace");
   // Rate limit, first breaker gate, quotas and cache lookup: one Redis round trip, one span.
   const { rate, firstPermit, cached } = await traced(trace, "ai.admission", REDIS_SPAN, () =>
     admit(deps, caller, targets[0]!, { quota, cacheKey: cache?.key }),
@@ -69,20 +71,19 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
   const hit = readEntry(cached);
   if (hit) {
     const [provider = null, upstreamModel = null] = hit.provider.split(/:(.*)/);
-    defer(
-      recordUsage(deps.db, log, {
-        requestId: c.var.requestId,
-        keyId: caller.id,
-        publicModel: body.model,
-        provider,
-        upstreamModel,
-        usage: (hit.body as { usage?: Usage }).usage,
-        latencyMs: Date.now() - started,
-        attempts: 0,
-        status: 200,
-        cacheHit: true,
-      }),
-    );
+    const sending = deps.usage.record({
+      requestId: c.get("requestId"),
+      keyId: caller.id,
+      publicModel: body.model,
+      provider,
+      upstreamModel,
+      usage: (hit.body as { usage?: Usage }).usage,
+      latencyMs: Date.now() - started,
+      attempts: 0,
+      status: 200,
+      cacheHit: true,
+    });
+    if (sending) defer(sending);
     const headers = {
       ...rateLimitHeaders(rate),
       "x-breakwater-provider": hit.provider,
@@ -122,10 +123,10 @@ export async function proxy({ c, endpoint }: ProxyOptions): Promise<Response> {
           defer(quota.charge({ tokens: usage.total_tokens, costUsd: costUsdNow }));
         }
         // The usage row's span starts before the serving attempt's ends: one trace, one export.
-        return traced(trace, "ai.usage.record", POSTGRES_SPAN, () => {
+        return traced(trace, "ai.usage.record", POSTGRES_SPAN, async () => {
           spans.served(usage);
-          return recordUsage(deps.db, log, {
-            requestId: c.var.requestId,
+          await deps.usage.record({
+            requestId: c.get("requestId"),
             keyId: caller.id,
             publicModel: body.model,
             provider: served?.provider ?? null,

@@ -6,6 +6,7 @@ import type { ChainTarget } from "./failover.ts";
 import type { AuthContext, CallerKey } from "./keys.ts";
 import type { Quota } from "./quotas.ts";
 import type { Routes } from "./routes.ts";
+import type { UsageRecorder } from "./usage.ts";
 
 export interface AiProxyDeps {
   /** The public model names with at least one configured target (GET /v1/models). */
@@ -33,6 +34,8 @@ export interface AiProxyDeps {
   /** ADMIN_API_KEY, for the key admin API (admin.ts). */
   adminApiKey: string | undefined;
   db: Database;
+  /** Usage rows, sent in batches after the responses. */
+  usage: UsageRecorder;
   timeouts: { attemptMs: number; firstTokenMs: number; idleMs: number; deadlineMs: number };
 }
 

@@ -7,7 +7,7 @@ import type { EventsDeps, EventsEnv } from "./types.ts";
 /**
  * The events function: outbound webhook endpoints and events (service keys), the delivery cron
  * (CRON_SECRET), and inbound webhooks from configured senders (their signatures). Dependencies
- * are set once on `c.var.deps`, only on this function's own paths, so mounting it beside other
+ * are set once on `c.get("deps")`, only on this function's own paths, so mounting it beside other
  * functions never makes their requests read its configuration.
  */
 export function createEventsApp(depsFor: (env: object) => EventsDeps) {

@@ -13,7 +13,7 @@ export const requireServiceKey: MiddlewareHandler<EventsEnv> = async function re
   c,
   next,
 ) {
-  const keys = c.var.deps.serviceKeys;
+  const keys = c.get("deps").serviceKeys;
   if (keys.length === 0) {
     throw new AppError({
       status: 404,

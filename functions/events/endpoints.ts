@@ -69,33 +69,33 @@ export function endpointRoutes() {
   app.use("/webhook-endpoints/*", requireServiceKey); // `/*` covers the bare path too
 
   app.post("/webhook-endpoints", async (c) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const input = endpointInput(
       objectBody(await readJson(c.req.raw, MAX_BODY_BYTES)),
       deps.delivery.allowLoopback,
     );
     const secret = newStandardSecret();
     const endpoint = await deps.store.createEndpoint({ ...input, secret });
-    c.var.log.info("webhook endpoint created", { endpointId: endpoint.id, host: input.host });
+    c.get("log").info("webhook endpoint created", { endpointId: endpoint.id, host: input.host });
     return c.json({ ...endpoint, secret }, 201);
   });
 
   app.get("/webhook-endpoints", async (c) =>
-    c.json({ data: await c.var.deps.store.listEndpoints() }),
+    c.json({ data: await c.get("deps").store.listEndpoints() }),
   );
 
   app.delete("/webhook-endpoints/:id", async (c) => {
     const id = endpointIdOr404(c.req.param("id"));
-    if (!(await c.var.deps.store.deleteEndpoint(id))) throw endpointNotFound();
+    if (!(await c.get("deps").store.deleteEndpoint(id))) throw endpointNotFound();
     return c.body(null, 204);
   });
 
   app.post("/webhook-endpoints/:id/rotate-secret", async (c) => {
     const id = endpointIdOr404(c.req.param("id"));
     const secret = newStandardSecret();
-    if (!(await c.var.deps.store.rotateSecret(id, secret, ROTATION_OVERLAP_SECONDS)))
+    if (!(await c.get("deps").store.rotateSecret(id, secret, ROTATION_OVERLAP_SECONDS)))
       throw endpointNotFound();
-    c.var.log.info("webhook endpoint secret rotated", { endpointId: id });
+    c.get("log").info("webhook endpoint secret rotated", { endpointId: id });
     return c.json({ secret });
   });
   return app;

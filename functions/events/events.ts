@@ -16,6 +16,9 @@ import {
   objectBody,
 } from "./validate.ts";
 
+/** The id in GET /events/{id} that names the scheduled run: no event may take it. */
+const CRON_RUN = "cron";
+
 /** An event's `data` and envelope; receivers rarely accept more in one request. */
 export const MAX_EVENT_BYTES = 256 * 1024;
 
@@ -31,6 +34,7 @@ function eventInput(body: Record<string, unknown>) {
   if (id !== undefined && (typeof id !== "string" || !EVENT_ID.test(id))) {
     throw invalid("id", "id must be 1 to 255 characters of A-Z, a-z, 0-9, _ . : -");
   }
+  if (id === CRON_RUN) throw invalid("id", `id '${CRON_RUN}' is reserved (GET /events/cron)`);
   return {
     type,
     data,
@@ -47,8 +51,11 @@ function eventInput(body: Record<string, unknown>) {
 export function eventRoutes() {
   const app = new Hono<EventsEnv>();
 
-  app.get("/events/cron", async (c) => {
-    const { deps } = c.var;
+  // The scheduled run shares GET /events/{id}: the router every deployment uses (Hono's
+  // RegExpRouter, its fastest) cannot hold a fixed segment beside a parameter.
+  app.get("/events/:id", async function cronRun(c, next) {
+    if (c.req.param("id") !== CRON_RUN) return next();
+    const deps = c.get("deps");
     if (!isCronCall(c.req.header("authorization"), deps)) {
       throw new AppError({
         status: 401,
@@ -61,7 +68,7 @@ export function eventRoutes() {
   });
 
   app.post("/events", requireServiceKey, async (c) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const event = eventInput(objectBody(await readJson(c.req.raw, MAX_EVENT_BYTES)));
     const published = await deps.store.publish(event, leaseMs(deps));
     const defer = deferFor(c);
@@ -74,13 +81,13 @@ export function eventRoutes() {
 
   app.get("/events/:id", requireServiceKey, async (c) => {
     const id = c.req.param("id");
-    const event = EVENT_ID.test(id) ? await c.var.deps.store.getEvent(id) : null;
+    const event = EVENT_ID.test(id) ? await c.get("deps").store.getEvent(id) : null;
     if (!event) throw eventNotFound();
     return c.json(event);
   });
 
   app.post("/events/:id/replay", requireServiceKey, async (c) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const id = c.req.param("id");
     // The body is optional: none (or `{}`) replays to every subscribed endpoint.
     const raw = await readBody(c.req.raw, 1024);

@@ -58,7 +58,7 @@ export function inboundRoutes() {
   const app = new Hono<EventsEnv>();
   app.post("/webhooks/in/:source", async (c) => {
     const started = Date.now();
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const name = c.req.param("source");
     const source = deps.sources.get(name);
     if (!source) {
@@ -73,7 +73,7 @@ export function inboundRoutes() {
     const body = await readBody(c.req.raw, MAX_INBOUND_BYTES);
     const verified = await verify(source, c.req.raw.headers, body);
     if (!verified.ok) {
-      c.var.log.warn("webhook rejected", { provider: name, verification: verified.reason });
+      c.get("log").warn("webhook rejected", { provider: name, verification: verified.reason });
       throw new AppError({
         status: 400,
         code: "invalid_signature",
@@ -100,7 +100,7 @@ export function inboundRoutes() {
             .abortSignal(signal),
       ));
     } finally {
-      c.var.log.info("webhook delivery", {
+      c.get("log").info("webhook delivery", {
         provider: name,
         eventId: verified.id,
         type,

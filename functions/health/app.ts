@@ -22,17 +22,17 @@ export function createHealthApp(depsFor: (env: object) => HealthDeps) {
   const app = new Hono<HealthEnv>();
   app.use("/health/*", withDeps(depsFor));
   app.get("/health", async (c) => {
-    const { report } = await healthReport(c.var.deps, Date.now(), c.var.trace);
-    if (report.status !== "healthy") c.var.log.warn("health check failed", { report });
+    const { report } = await healthReport(c.get("deps"), Date.now(), c.get("trace"));
+    if (report.status !== "healthy") c.get("log").warn("health check failed", { report });
     return c.json(report, report.status === "unhealthy" ? 503 : 200);
   });
   app.get("/health/breakers", async (c) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const breakers = await deps.state.breakers.stats(Date.now());
     return c.json({ state: deps.state.mode(), breakers });
   });
   app.get("/health/cron", async (c) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const presented = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
     if (!deps.cronSecret || !presented || !secureCompare(presented, deps.cronSecret))
       throw unauthorized();

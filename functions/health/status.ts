@@ -56,10 +56,10 @@ export function createStatusApp(depsFor: (env: object) => StatusDeps) {
   app.use("/status.json", guard);
   app.get("/status.json", async (c) => {
     c.header("cache-control", "no-store");
-    return c.json(await statusReport(depsFor(c.env ?? {}), Date.now(), c.var.trace));
+    return c.json(await statusReport(depsFor(c.env ?? {}), Date.now(), c.get("trace")));
   });
   app.get("/status", async (c) => {
-    const report = await statusReport(depsFor(c.env ?? {}), Date.now(), c.var.trace);
+    const report = await statusReport(depsFor(c.env ?? {}), Date.now(), c.get("trace"));
     const nonce = crypto.randomUUID().replaceAll("-", "");
     c.header(
       "content-security-policy",

@@ -34,14 +34,14 @@ async function send(
   c: Context<MessagingEnv>,
   message: { to: string; body: string; keepBody: boolean },
 ) {
-  const { deps } = c.var;
+  const deps = c.get("deps");
   const defer = deferFor(c);
   const outcome = await sendSms(deps.twilio, message, defer);
   const id = crypto.randomUUID();
   if (outcome.kind !== "refused") {
     const accepted = outcome.kind === "accepted";
     defer(
-      recordOutbound(deps.db, c.var.log, {
+      recordOutbound(deps.db, c.get("log"), {
         id,
         sid: accepted ? outcome.sid : null,
         status: accepted ? outcome.status : "unknown",
@@ -56,7 +56,7 @@ async function send(
       }),
     );
   }
-  c.var.log.info("sms sent", {
+  c.get("log").info("sms sent", {
     id,
     outcome: outcome.kind,
     sid: outcome.kind === "accepted" ? outcome.sid : undefined,
@@ -120,9 +120,9 @@ export function createMessagingApp(depsFor: (env: object) => MessagingDeps) {
   });
 
   app.post("/verify/start", async (c) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const { phone } = startRequest(await readJson(c.req.raw, MAX_BODY_BYTES), deps.countries);
-    await limitStart(deps.limits, { phone, client: clientAddress(c) }, c.var.log);
+    await limitStart(deps.limits, { phone, client: clientAddress(c) }, c.get("log"));
     const code = generateCode();
     // Stored before the send: the code must be checkable the moment the SMS arrives.
     await deps.verifications.start(
@@ -139,13 +139,13 @@ export function createMessagingApp(depsFor: (env: object) => MessagingDeps) {
   });
 
   app.post("/verify/check", async (c) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const { phone, code } = checkRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
     const checked = await deps.verifications.check(
       phone,
       await codeHash(await deps.codeKey, phone, code),
     );
-    c.var.log.info("verification checked", { result: checked.result });
+    c.get("log").info("verification checked", { result: checked.result });
     if (checked.result === "approved") return c.json({ status: "approved" });
     if (checked.result === "not_found") {
       throw new AppError({

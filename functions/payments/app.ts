@@ -5,6 +5,7 @@ import type { BaseVariables } from "../../shared/http/app.ts";
 import { readJson } from "../../shared/http/body.ts";
 import { deferFor } from "../../shared/http/defer.ts";
 import { idempotencyKeyFor } from "./idempotency.ts";
+import { requireOwnCustomer } from "./ownership.ts";
 import { type RecordFunction, recordCreated } from "./record.ts";
 import { type StripeCreate, type StripeOptions, createObject } from "./stripe.ts";
 import { customerRequest, intentRequest, subscriptionRequest } from "./validate.ts";
@@ -25,32 +26,44 @@ function metadataFor(caller: Caller, metadata: Record<string, string> | undefine
   return caller.kind === "user" ? { ...metadata, user_id: caller.id } : metadata;
 }
 
-/** One create: the caller's key scoped to them (or a fresh one), Stripe, the record after the answer. */
+/**
+ * One create: the caller's key scoped to them (or a fresh one), the customer it names checked to
+ * be the user's, Stripe, the record after the answer.
+ */
 async function create(
   c: Context<PaymentsEnv>,
   request: Pick<StripeCreate, "path" | "params">,
   record?: RecordFunction,
 ) {
-  const { deps, caller } = c.var;
+  const deps = c.get("deps");
+  const caller = c.get("caller");
   const defer = deferFor(c);
+  const signal = c.req.raw.signal;
+  const idempotencyKey = await idempotencyKeyFor(caller, c.req.header("idempotency-key"));
+  // Any create naming a customer: a user may name only their own (a service any).
+  const { customer } = request.params;
+  if (typeof customer === "string") {
+    await requireOwnCustomer(deps.stripe, caller, customer, { signal, defer });
+  }
   const { object, replayed } = await createObject(deps.stripe, {
     ...request,
-    idempotencyKey: await idempotencyKeyFor(caller, c.req.header("idempotency-key")),
-    signal: c.req.raw.signal,
+    idempotencyKey,
+    signal,
     defer,
   });
   if (record) {
     const userId = caller.kind === "user" ? caller.id : null;
-    defer(recordCreated(deps.db, c.var.log, { fn: record, object, userId }));
+    defer(recordCreated(deps.db, c.get("log"), { fn: record, object, userId }));
   }
-  c.var.log.info("stripe object created", { path: request.path, id: object.id, replayed });
+  c.get("log").info("stripe object created", { path: request.path, id: object.id, replayed });
   if (replayed) c.header("Idempotent-Replayed", "true");
   return object;
 }
 
 /**
  * POST /payments/customers, /payments/intents, /payments/subscriptions: Stripe creates for a
- * service (service key) or a signed-in user (Supabase token), each with an Idempotency-Key.
+ * service (service key) or a signed-in user (Supabase token, for their own customers only), each
+ * with an Idempotency-Key.
  */
 export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
   const app = new Hono<PaymentsEnv>();
@@ -65,7 +78,7 @@ export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
 
   app.post("/payments/customers", async (c) => {
     const body = customerRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
-    const params = { ...body, metadata: metadataFor(c.var.caller, body.metadata) };
+    const params = { ...body, metadata: metadataFor(c.get("caller"), body.metadata) };
     const customer = await create(c, { path: "/v1/customers", params });
     return c.json({ id: customer.id }, 201);
   });
@@ -74,7 +87,7 @@ export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
     const body = intentRequest(await readJson(c.req.raw, MAX_BODY_BYTES));
     const params = {
       ...body,
-      metadata: metadataFor(c.var.caller, body.metadata),
+      metadata: metadataFor(c.get("caller"), body.metadata),
       automatic_payment_methods: { enabled: true },
     };
     const intent = await create(
@@ -94,7 +107,7 @@ export function createPaymentsApp(depsFor: (env: object) => PaymentsDeps) {
       payment_behavior: "default_incomplete",
       // The first invoice's payment, which the client confirms with this secret.
       expand: ["latest_invoice.confirmation_secret"],
-      metadata: metadataFor(c.var.caller, undefined),
+      metadata: metadataFor(c.get("caller"), undefined),
     };
     const subscription = await create(
       c,

@@ -109,25 +109,33 @@ function unavailable(error: unknown): AppError {
   });
 }
 
+/** One request to Stripe: a create (POST with its Idempotency-Key) or a read (GET). */
+type StripeRequest = { signal: AbortSignal; defer: (pending: Promise<unknown>) => void } & (
+  | { method: "POST"; path: string; body: string; idempotencyKey: string }
+  | { method: "GET"; path: string }
+);
+
 /**
- * Creates one Stripe object under the `stripe-api` breaker, with a timeout per attempt and
- * retries of 5xx, 429 and connection failures, every attempt carrying the same Idempotency-Key
- * (so Stripe creates at most one object). Stripe's 4xx answers are the caller's: never retried.
+ * One request under the `stripe-api` breaker, with a timeout per attempt and retries of 5xx, 429
+ * and connection failures: a create's every attempt carries the same Idempotency-Key (so Stripe
+ * creates at most one object), a read is safe to repeat as it is. Stripe's other answers, 4xx
+ * included, are returned: they are the caller's, never retried.
  */
-export async function createObject(
-  options: StripeOptions,
-  create: StripeCreate,
-): Promise<StripeObject> {
-  const url = `${options.baseUrl}${create.path}`;
+async function request(options: StripeOptions, req: StripeRequest): Promise<StripeAnswer> {
+  const url = `${options.baseUrl}${req.path}`;
   const init = {
-    method: "POST",
+    method: req.method,
     headers: {
       authorization: `Bearer ${options.secretKey}`,
-      "content-type": "application/x-www-form-urlencoded",
       "stripe-version": STRIPE_API_VERSION,
-      "idempotency-key": create.idempotencyKey,
+      ...(req.method === "POST"
+        ? {
+            "content-type": "application/x-www-form-urlencoded",
+            "idempotency-key": req.idempotencyKey,
+          }
+        : {}),
     },
-    body: stripeForm(create.params),
+    ...(req.method === "POST" ? { body: req.body } : {}),
   };
   let answer: StripeAnswer | Response;
   try {
@@ -136,14 +144,15 @@ export async function createObject(
         breaker: options.breaker,
         retry: STRIPE_RETRY,
         attemptTimeoutMs: options.attemptTimeoutMs,
-        defer: create.defer,
+        defer: req.defer,
         isFailure: (value) => value instanceof Response,
       },
       {
         deadlineMs: 3 * options.attemptTimeoutMs,
-        signal: create.signal,
-        idempotent: false,
-        idempotencyKey: create.idempotencyKey,
+        signal: req.signal,
+        ...(req.method === "POST"
+          ? { idempotent: false, idempotencyKey: req.idempotencyKey }
+          : { idempotent: true }),
       },
       async ({ signal }) => {
         let response: Response;
@@ -151,7 +160,8 @@ export async function createObject(
           response = await fetch(url, { ...init, signal });
         } catch (error) {
           // workerd rejects a refused or reset connection with a plain Error, which the shared
-          // policy would not retry; with the key, a retry is safe whatever Stripe had done.
+          // policy would not retry; a read, or a create with its key, is safe to repeat whatever
+          // Stripe had done.
           if (signal.aborted) throw error;
           throw new TypeError("Stripe could not be reached", { cause: error });
         }
@@ -180,7 +190,11 @@ export async function createObject(
       headers: { "Retry-After": answer.headers.get("retry-after") ?? "5" },
     });
   }
-  if (answer.status >= 300) throw refused(answer);
+  return answer;
+}
+
+/** The object of a 2xx answer; an answer without an `id` could not have been read. */
+function objectOf(answer: StripeAnswer): StripeObject["object"] {
   const object = answer.body as StripeObject["object"] | undefined;
   if (typeof object?.id !== "string") {
     throw new AppError({
@@ -190,5 +204,52 @@ export async function createObject(
       message: "Stripe's answer could not be read",
     });
   }
-  return { object, replayed: answer.replayed };
+  return object;
+}
+
+/**
+ * Creates one Stripe object, under the Idempotency-Key of `create` on every attempt (see
+ * {@link request}). Stripe's refusals are thrown with Stripe's status, code and param.
+ */
+export async function createObject(
+  options: StripeOptions,
+  create: StripeCreate,
+): Promise<StripeObject> {
+  const answer = await request(options, {
+    method: "POST",
+    path: create.path,
+    body: stripeForm(create.params),
+    idempotencyKey: create.idempotencyKey,
+    signal: create.signal,
+    defer: create.defer,
+  });
+  if (answer.status >= 300) throw refused(answer);
+  return { object: objectOf(answer), replayed: answer.replayed };
+}
+
+/** A customer as Stripe's `GET /v1/customers/{id}` returns it; a deleted one keeps only its id. */
+export interface StripeCustomer {
+  id: string;
+  deleted?: boolean;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Reads one customer (`GET /v1/customers/{id}`), retried like a create; undefined when Stripe
+ * knows no such customer (its `404 resource_missing`). A deleted customer is returned as Stripe
+ * answers it, `deleted: true`.
+ */
+export async function retrieveCustomer(
+  options: StripeOptions,
+  id: string,
+  call: Pick<StripeCreate, "signal" | "defer">,
+): Promise<StripeCustomer | undefined> {
+  const answer = await request(options, {
+    method: "GET",
+    path: `/v1/customers/${encodeURIComponent(id)}`,
+    ...call,
+  });
+  if (answer.status === 404) return undefined;
+  if (answer.status >= 300) throw refused(answer);
+  return objectOf(answer) as StripeCustomer;
 }

@@ -1,32 +1,9 @@
-import { AppError } from "../../shared/http/errors.ts";
+import { invalidParam, objectOf } from "../../shared/http/fields.ts";
 
 // Checked before any call to Stripe, with Stripe's own limits, so a bad field is our clear 400
 // naming it rather than a round trip and Stripe's error.
 
-const invalid = (param: string, message: string) =>
-  new AppError({
-    status: 400,
-    code: "invalid_request",
-    category: "validation",
-    message,
-    details: { param },
-  });
-
 type Body = Record<string, unknown>;
-
-function object(value: unknown): Body {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalid("body", "The request body must be a JSON object");
-  }
-  return value as Body;
-}
-
-/** Refuses fields the endpoint does not take: a typo must not silently drop a parameter. */
-function only(body: Body, fields: readonly string[]): void {
-  for (const name of Object.keys(body)) {
-    if (!fields.includes(name)) throw invalid(name, `Unknown field \`${name}\``);
-  }
-}
 
 /** An optional string field: 1 to `max` characters, in `format` (a pattern and how to say it). */
 function text(
@@ -38,15 +15,15 @@ function text(
   const value = body[name];
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value.length === 0 || value.length > max) {
-    throw invalid(name, `\`${name}\` must be a string of 1 to ${max} characters`);
+    throw invalidParam(name, `\`${name}\` must be a string of 1 to ${max} characters`);
   }
   if (format && !format.pattern.test(value))
-    throw invalid(name, `\`${name}\` must be ${format.says}`);
+    throw invalidParam(name, `\`${name}\` must be ${format.says}`);
   return value;
 }
 
 function required<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw invalid(name, `\`${name}\` is required`);
+  if (value === undefined) throw invalidParam(name, `\`${name}\` is required`);
   return value;
 }
 
@@ -55,16 +32,22 @@ function metadata(body: Body): Record<string, string> | undefined {
   const value = body.metadata;
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalid("metadata", "`metadata` must be an object of strings");
+    throw invalidParam("metadata", "`metadata` must be an object of strings");
   }
   const entries = Object.entries(value);
-  if (entries.length > 50) throw invalid("metadata", "`metadata` has at most 50 keys");
+  if (entries.length > 50) throw invalidParam("metadata", "`metadata` has at most 50 keys");
   for (const [key, item] of entries) {
     if (key.length === 0 || key.length > 40 || /[[\]]/.test(key)) {
-      throw invalid("metadata", "`metadata` keys are 1 to 40 characters, without square brackets");
+      throw invalidParam(
+        "metadata",
+        "`metadata` keys are 1 to 40 characters, without square brackets",
+      );
     }
     if (typeof item !== "string" || item.length > 500) {
-      throw invalid(`metadata.${key}`, "`metadata` values are strings of at most 500 characters");
+      throw invalidParam(
+        `metadata.${key}`,
+        "`metadata` values are strings of at most 500 characters",
+      );
     }
   }
   return value as Record<string, string>;
@@ -84,8 +67,7 @@ export interface CustomerRequest {
 }
 
 export function customerRequest(value: unknown): CustomerRequest {
-  const body = object(value);
-  only(body, ["email", "name", "metadata"]);
+  const body = objectOf(value, ["email", "name", "metadata"]);
   return {
     email: required(text(body, "email", 512, EMAIL), "email"),
     name: text(body, "name", 256),
@@ -102,11 +84,10 @@ export interface IntentRequest {
 }
 
 export function intentRequest(value: unknown): IntentRequest {
-  const body = object(value);
-  only(body, ["amount", "currency", "customer", "description", "metadata"]);
+  const body = objectOf(value, ["amount", "currency", "customer", "description", "metadata"]);
   const amount = required(body.amount, "amount");
   if (!Number.isSafeInteger(amount) || (amount as number) < 1 || (amount as number) > MAX_AMOUNT) {
-    throw invalid(
+    throw invalidParam(
       "amount",
       `\`amount\` must be a positive integer of minor units, at most ${MAX_AMOUNT}`,
     );
@@ -126,8 +107,7 @@ export interface SubscriptionRequest {
 }
 
 export function subscriptionRequest(value: unknown): SubscriptionRequest {
-  const body = object(value);
-  only(body, ["customer", "price"]);
+  const body = objectOf(value, ["customer", "price"]);
   return {
     customer: required(text(body, "customer", 255, CUSTOMER), "customer"),
     price: required(text(body, "price", 255, PRICE), "price"),

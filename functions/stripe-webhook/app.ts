@@ -46,7 +46,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
   app.use("/webhooks/stripe", countWebhooks("stripe", hourlyCounters));
   app.post("/webhooks/stripe", async (c) => {
     const started = Date.now();
-    const { deps } = c.var;
+    const deps = c.get("deps");
     requireContentType(c.req.raw, ["application/json"]);
     const body = await readBody(c.req.raw, MAX_BODY_BYTES);
     const verification = await verifyStripeSignature({
@@ -57,7 +57,10 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
       now: started,
     });
     if (!verification.ok) {
-      c.var.log.warn("webhook rejected", { provider: "stripe", verification: verification.reason });
+      c.get("log").warn("webhook rejected", {
+        provider: "stripe",
+        verification: verification.reason,
+      });
       throw new AppError({
         status: 400,
         code: "invalid_signature",
@@ -71,7 +74,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
     let outcome: string | undefined;
     try {
       const delivered = await deliver(
-        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.var.trace },
+        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.get("trace") },
         `stripe:${event.id}`,
         (signal) =>
           deps.db
@@ -85,7 +88,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
       outcome = (delivered.result as { outcome?: string } | undefined)?.outcome;
     } finally {
       // One line per delivery: ids and results only, never the payload (it carries PII).
-      c.var.log.info("webhook delivery", {
+      c.get("log").info("webhook delivery", {
         provider: "stripe",
         eventId: event.id,
         type: event.type,
@@ -96,7 +99,7 @@ export function createStripeWebhookApp(depsFor: (env: object) => StripeWebhookDe
       });
     }
     if (outcome === "ignored" && deps.livemode !== undefined && event.livemode !== deps.livemode) {
-      c.var.log.warn("stripe event of the other mode acknowledged without effect", {
+      c.get("log").warn("stripe event of the other mode acknowledged without effect", {
         eventId: event.id,
       });
     }

@@ -31,7 +31,10 @@ async function verifiedParams(c: TwilioContext, deps: TwilioWebhookDeps): Promis
     tokens: deps.tokens,
   });
   if (!verification.ok) {
-    c.var.log.warn("webhook rejected", { provider: "twilio", verification: verification.reason });
+    c.get("log").warn("webhook rejected", {
+      provider: "twilio",
+      verification: verification.reason,
+    });
     throw new AppError({
       status: 403,
       code: "invalid_signature",
@@ -83,7 +86,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
 
   const handle = async (c: TwilioContext, kind: "message" | "status") => {
     const started = Date.now();
-    const { deps } = c.var;
+    const deps = c.get("deps");
     const params = await verifiedParams(c, deps);
     required(params, ...(kind === "message" ? ["MessageSid"] : ["MessageSid", "MessageStatus"]));
     const sid = params.get("MessageSid")!;
@@ -96,7 +99,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
     let dedupe: Dedupe = "in_flight";
     try {
       ({ dedupe } = await deliver(
-        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.var.trace },
+        { claims: deps.claims, breaker: deps.dbBreaker, defer: deferFor(c), trace: c.get("trace") },
         key,
         (signal) =>
           deps.db
@@ -107,7 +110,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
             .abortSignal(signal),
       ));
     } finally {
-      c.var.log.info("webhook delivery", {
+      c.get("log").info("webhook delivery", {
         provider: "twilio",
         kind,
         messageSid: sid,
@@ -124,7 +127,7 @@ export function createTwilioWebhookApp(depsFor: (env: object) => TwilioWebhookDe
   app.post("/webhooks/twilio/messages", async (c) => {
     const dedupe = await handle(c, "message");
     // A duplicate gets an empty answer: the auto-reply was already sent with the first one.
-    const reply = dedupe === "new" ? (c.var.deps.autoReply ?? null) : null;
+    const reply = dedupe === "new" ? (c.get("deps").autoReply ?? null) : null;
     return c.body(twiml(reply), 200, { "content-type": "text/xml; charset=utf-8" });
   });
   app.post("/webhooks/twilio/status", async (c) => {

@@ -73,7 +73,7 @@ export function admit(caller: Caller, admits: Admits): void {
 }
 
 /**
- * Middleware: authenticates the caller (401), admits it or not (403), and sets `c.var.caller`.
+ * Middleware: authenticates the caller (401), admits it or not (403), and sets `c.get("caller")`.
  * `admits` is checked once, when the middleware is built.
  */
 export function requireCaller(

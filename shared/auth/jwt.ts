@@ -1,4 +1,8 @@
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+// jose by subpath: its index's `errors` namespace would bundle every error class, JWE's included.
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
+import { JOSEError, JWKSTimeout } from "jose/errors";
+import { createRemoteJWKSet } from "jose/jwks/remote";
+import { jwtVerify } from "jose/jwt/verify";
 import { AppError } from "../http/errors.ts";
 
 /** Where a Supabase project publishes its signing keys, under its URL. */
@@ -49,7 +53,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     try {
       return (await jwtVerify(token, key, verifyOptions)).payload;
     } catch (error) {
-      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+      if (error instanceof JWKSTimeout || !(error instanceof JOSEError)) {
         throw new AppError({
           status: 503,
           code: "auth_unavailable",

@@ -19,5 +19,8 @@ export function createRedis(options: RedisOptions): Redis {
     retry: { retries: 0 },
     signal: () => AbortSignal.timeout(options.timeoutMs),
     enableTelemetry: false,
+    // Everything we store went in as JSON text, so it comes back valid UTF-8: no need for the
+    // base64 replies (decoded in JS on every command) that guard against arbitrary bytes.
+    responseEncoding: false,
   });
 }

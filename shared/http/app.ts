@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { RegExpRouter } from "hono/router/reg-exp-router";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   anthropicEnvelope,
@@ -82,14 +83,16 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
       loggers.set(level, (log = createLogger({ fn: options.name, level, sink: options.logSink })));
     return log;
   };
-  const app = new Hono<{ Variables: BaseVariables }>();
+  // RegExpRouter matches a request with one regex. Hono's default falls back, silently, to a
+  // router that walks a tree on every request when one route does not fit; this one refuses.
+  const app = new Hono<{ Variables: BaseVariables }>({ router: new RegExpRouter() });
   app.use(requestId());
   app.use(tracing(options.name));
   app.use(async function accessLog(c, next) {
     const started = Date.now();
-    c.set("log", loggerFor(c.env).child({ requestId: c.var.requestId }));
+    c.set("log", loggerFor(c.env).child({ requestId: c.get("requestId") }));
     await next();
-    c.var.log.info("request", {
+    c.get("log").info("request", {
       method: c.req.method,
       path: c.req.path, // never the query string: it can carry tokens
       status: c.res.status,
@@ -97,22 +100,24 @@ export function createRootApp(options: RootAppOptions): Hono<{ Variables: BaseVa
     });
   });
   for (const fnApp of options.apps) app.route("/", fnApp);
+  // Builds the router now, so a route it cannot hold throws at start-up, not on a request.
+  app.router.match("GET", "/");
 
   const respond = (c: Parameters<Parameters<typeof app.onError>[0]>[1], error: AppError) => {
     if (isAnthropicPath(c.req.path)) {
-      const { status, body } = anthropicEnvelope(error, c.var.requestId);
+      const { status, body } = anthropicEnvelope(error, c.get("requestId"));
       return c.json(body, status as ContentfulStatusCode, error.headers);
     }
     const body = isOpenAiPath(c.req.path)
-      ? openAiEnvelope(error, c.var.requestId)
-      : generalEnvelope(error, c.var.requestId, c.req.path);
+      ? openAiEnvelope(error, c.get("requestId"))
+      : generalEnvelope(error, c.get("requestId"), c.req.path);
     return c.json(body, error.status as ContentfulStatusCode, error.headers);
   };
   app.onError((error, c) => {
     const appError = toAppError(error);
-    if (error instanceof EnvError) c.var.log.error(error.message);
+    if (error instanceof EnvError) c.get("log").error(error.message);
     else if (!isAppError(error) && appError.status >= 500)
-      c.var.log.error("unhandled error", { error });
+      c.get("log").error("unhandled error", { error });
     return respond(c, appError);
   });
   app.notFound((c) => {

@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from "hono";
 const NO_BINDINGS = {};
 
 /**
- * Sets `c.var.deps` for a function's paths: its dependencies from the request's env bindings,
+ * Sets `c.get("deps")` for a function's paths: its dependencies from the request's env bindings,
  * which `build` (a `perEnv` memo) turns into clients once per isolate.
  */
 export function withDeps<D>(

@@ -75,12 +75,12 @@ export function tracing(
       server.set({
         "http.route": route,
         "http.response.status_code": c.res.status,
-        "breakwater.request_id": c.var.requestId,
+        "breakwater.request_id": c.get("requestId"),
       });
       if (c.res.status >= 500) server.fail(`HTTP ${c.res.status}`);
       server.end();
       if (trace.sampled) {
-        const log = c.var.log;
+        const log = c.get("log");
         deferFor(c)(
           trace.idle(SETTLE_MS).then(() => exportSpans(otlp, trace.spans, { service, log })),
         );

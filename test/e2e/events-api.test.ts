@@ -36,6 +36,12 @@ describe("authentication", () => {
     expect((await stack.api("/events/cron")).status).toBe(401);
     expect((await stack.cron()).status).toBe(200);
   });
+
+  test("no event may take the cron run's id", async () => {
+    const res = await postJson(stack, "/events", { type: "invoice.paid", data: {}, id: "cron" });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ details: { field: "id" } });
+  });
 });
 
 test.each(SSRF_CASES)("an endpoint at %s is refused with 400: %s", async (url, reason) => {

@@ -1,6 +1,7 @@
 // The payments function end to end: the all-in-one worker in workerd, real Redis and PostgreSQL,
 // Stripe's API faked on loopback with its wire format, idempotency and failures on command.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { STRIPE_FAKE_KEY } from "../mocks/stripe-api.ts";
 import { type OutboundStack, eventually, startOutboundStack, userToken } from "./outbound-stack.ts";
 
 let stack: OutboundStack;
@@ -132,6 +133,129 @@ describe("creates", () => {
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(intents().length - before).toBe(2);
+  });
+});
+
+describe("a user names only their own customer", () => {
+  const creates = () =>
+    stack.stripe.requests().filter((r) => r.method === "POST" && r.path !== "/v1/customers").length;
+  const reads = () => stack.stripe.requests().filter((r) => r.method === "GET");
+  const routes = [
+    ["/payments/intents", (customer: string) => ({ amount: 1500, currency: "usd", customer })],
+    ["/payments/subscriptions", (customer: string) => ({ customer, price: "price_pro_yearly" })],
+  ] as const;
+
+  test.each(routes)(
+    "%s for the user's own customer: read from Stripe first, then created",
+    async (path, body) => {
+      const token = await userToken({ sub: "owner-1" });
+      const id = await customer(token);
+      const before = stack.stripe.requests().length;
+      const res = await stack.call(path, body(id), { token });
+      expect(res.status).toBe(201);
+      const sent = stack.stripe.requests().slice(before);
+      expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `GET /v1/customers/${id}`,
+        `POST /v1/${path === "/payments/intents" ? "payment_intents" : "subscriptions"}`,
+      ]);
+      expect(sent[0]!.headers).toMatchObject({ "stripe-version": "2025-10-29.clover" });
+    },
+  );
+
+  test.each(routes)(
+    "%s for another user's customer: 404 customer_not_found, nothing created",
+    async (path, body) => {
+      const id = await customer(await userToken({ sub: "owner-2" }));
+      const before = creates();
+      const res = await stack.call(path, body(id), {
+        token: await userToken({ sub: "intruder" }),
+      });
+      expect(res.status).toBe(404);
+      expect((await json(res)).error).toMatchObject({
+        code: "customer_not_found",
+        category: "not_found",
+        details: { param: "customer" },
+      });
+      expect(creates()).toBe(before);
+    },
+  );
+
+  test.each(routes)(
+    "%s for a customer a service created (no user_id): refused for a user",
+    async (path, body) => {
+      const id = await customer();
+      const before = creates();
+      const res = await stack.call(path, body(id), { token: await userToken() });
+      expect(res.status).toBe(404);
+      expect(creates()).toBe(before);
+    },
+  );
+
+  test("a customer a service created with the user's user_id is the user's", async () => {
+    const created = await stack.call("/payments/customers", {
+      email: "bob@example.com",
+      metadata: { user_id: "owner-3" },
+    });
+    const { id } = await json(created);
+    const res = await stack.call("/payments/intents", routes[0][1](id), {
+      token: await userToken({ sub: "owner-3" }),
+    });
+    expect(res.status).toBe(201);
+  });
+
+  test("the user's deleted customer, another's and an unknown id get one and the same answer", async () => {
+    const token = await userToken({ sub: "owner-4" });
+    const deleted = await customer(token);
+    const removal = await fetch(`${stack.stripe.url}/v1/customers/${deleted}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${STRIPE_FAKE_KEY}` },
+    });
+    expect(await removal.json()).toMatchObject({ id: deleted, deleted: true });
+    const foreign = await customer(await userToken({ sub: "owner-5" }));
+    const before = creates();
+    const answers = [];
+    for (const id of [deleted, foreign, "cus_doesnotexist"]) {
+      const res = await stack.call("/payments/intents", routes[0][1](id), { token });
+      const { error } = await json(res);
+      answers.push({
+        status: res.status,
+        code: error.code,
+        message: error.message.replace(id, "<id>"),
+      });
+    }
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ status: 404, code: "customer_not_found" });
+    expect(creates()).toBe(before);
+  });
+
+  test("a service key names any customer, with no read", async () => {
+    const id = await customer(await userToken({ sub: "owner-6" }));
+    const before = reads().length;
+    for (const [path, body] of routes) {
+      expect((await stack.call(path, body(id))).status).toBe(201);
+    }
+    expect(reads().length).toBe(before);
+  });
+
+  test("the read is retried after Stripe's 500, like any call to Stripe", async () => {
+    const token = await userToken({ sub: "owner-7" });
+    const id = await customer(token);
+    const before = reads().length;
+    stack.stripe.failNext("500");
+    expect((await stack.call("/payments/intents", routes[0][1](id), { token })).status).toBe(201);
+    expect(reads().length - before).toBe(2);
+  });
+
+  test("a malformed Idempotency-Key is refused before the read", async () => {
+    const token = await userToken({ sub: "owner-8" });
+    const id = await customer(token);
+    const before = stack.stripe.requests().length;
+    const res = await stack.call("/payments/intents", routes[0][1](id), {
+      token,
+      headers: { "idempotency-key": "" },
+    });
+    expect(res.status).toBe(400);
+    expect(stack.stripe.requests().length).toBe(before);
   });
 });
 

@@ -1,6 +1,8 @@
 // A fake of Stripe's API for customers, PaymentIntents and subscriptions, speaking its wire format:
 // form-encoded bodies with bracketed keys, `Authorization: Bearer <secret key>` (or Basic with the
-// key as user), errors as {"error":{type,code,param,message}}, and Stripe's idempotency: the same
+// key as user), errors as {"error":{type,code,param,message}}, customers read and deleted by id (a
+// deleted one reads as `{id, object, deleted: true}`, an unknown one is `404 resource_missing`,
+// and neither can be named in a create), and Stripe's idempotency: the same
 // Idempotency-Key with the same parameters replays the first answer (`Idempotent-Replayed: true`),
 // with other parameters or another endpoint it is `400 idempotency_error`, and while the first
 // request is still running it is `409` (with `Stripe-Should-Retry: true`).
@@ -21,7 +23,7 @@ export const STRIPE_FAKE_PRICES = ["price_basic_monthly", "price_pro_yearly"];
 type Params = Record<string, unknown>;
 
 export interface StripeFake extends Fake {
-  /** Objects created, by kind. */
+  /** Objects created, by kind; a deleted customer stays as Stripe shows it, `deleted: true`. */
   customers: Map<string, Params>;
   paymentIntents: Map<string, Params>;
   subscriptions: Map<string, Params>;
@@ -92,6 +94,14 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   const subscriptions = new Map<string, Params>();
   const idempotent = new Map<string, { endpoint: string; params: string; answer?: FakeAnswer }>();
   const now = () => Math.floor(Date.now() / 1000);
+  const isCustomer = (id: unknown) => {
+    const customer = customers.get(String(id));
+    return customer !== undefined && customer.deleted !== true;
+  };
+  const noSuchCustomer = (id: unknown, param: string, status = 400) => ({
+    ...invalid(param, `No such customer: '${String(id)}'`, "resource_missing"),
+    status,
+  });
 
   const create: Record<string, (params: Params) => FakeAnswer> = {
     "/v1/customers": (params) => {
@@ -116,12 +126,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       if (!/^[a-z]{3}$/.test(String(params.currency ?? ""))) {
         return invalid("currency", `Invalid currency: ${String(params.currency)}`);
       }
-      if (params.customer !== undefined && !customers.has(String(params.customer))) {
-        return invalid(
-          "customer",
-          `No such customer: '${String(params.customer)}'`,
-          "resource_missing",
-        );
+      if (params.customer !== undefined && !isCustomer(params.customer)) {
+        return noSuchCustomer(params.customer, "customer");
       }
       const id = vendorId(
         "pi_",
@@ -148,13 +154,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       return { status: 200, json: intent };
     },
     "/v1/subscriptions": (params) => {
-      if (!customers.has(String(params.customer ?? ""))) {
-        return invalid(
-          "customer",
-          `No such customer: '${String(params.customer)}'`,
-          "resource_missing",
-        );
-      }
+      if (!isCustomer(params.customer)) return noSuchCustomer(params.customer, "customer");
       const price = ((params.items as Params[] | undefined)?.[0] as Params | undefined)?.price;
       if (!STRIPE_FAKE_PRICES.includes(String(price))) {
         return invalid("items[0][price]", `No such price: '${String(price)}'`, "resource_missing");
@@ -203,6 +203,23 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     },
   };
 
+  /**
+   * `GET` and `DELETE /v1/customers/{id}`: no body, and an Idempotency-Key changes nothing. A
+   * deleted customer still reads, as `deleted: true`; it cannot be deleted again.
+   */
+  const customerById = (method: string, id: string): FakeAnswer => {
+    const customer = customers.get(id);
+    if (!customer || (method === "DELETE" && customer.deleted === true)) {
+      return noSuchCustomer(id, "id", 404);
+    }
+    if (method === "DELETE") customers.set(id, { id, object: "customer", deleted: true });
+    return {
+      status: 200,
+      json: customers.get(id),
+      headers: { "request-id": vendorId("req_", 14) },
+    };
+  };
+
   const handle = async (request: FakeRequest): Promise<FakeAnswer> => {
     const auth = request.headers.authorization ?? "";
     const key = /^Bearer\s+(\S+)$/.exec(auth)?.[1] ?? basicAuth(auth)?.user;
@@ -214,6 +231,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       );
     }
     const endpoint = request.path.split("?")[0]!;
+    const byId = /^\/v1\/customers\/([^/]+)$/.exec(endpoint)?.[1];
+    if (byId && (request.method === "GET" || request.method === "DELETE")) {
+      return customerById(request.method, decodeURIComponent(byId));
+    }
     const handler = request.method === "POST" ? create[endpoint] : undefined;
     if (!handler)
       return error(

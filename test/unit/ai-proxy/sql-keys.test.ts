@@ -115,18 +115,22 @@ test("a budget needs its period, and limits must be positive", async () => {
 test("a cache hit is recorded as one", async () => {
   const request_id = randomUUID();
   const { error } = await sql.service.rpc("record_ai_usage", {
-    request_id,
-    key_id: "key_x",
-    public_model: "chat",
-    provider: null,
-    upstream_model: null,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    cost_usd: 0,
-    latency_ms: 1,
-    attempts: 0,
-    status: 200,
-    cache_hit: true,
+    rows: [
+      {
+        request_id,
+        key_id: "key_x",
+        public_model: "chat",
+        provider: null,
+        upstream_model: null,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        cost_usd: 0,
+        latency_ms: 1,
+        attempts: 0,
+        status: 200,
+        cache_hit: true,
+      },
+    ],
   });
   expect(error).toBeNull();
   const { rows } = await sql.db.query(

@@ -69,6 +69,35 @@ test("stripe-node: a customer, an idempotent replay, and a PaymentIntent for it"
   ).toMatch(/_secret_/);
 });
 
+test("stripe-node: a customer read by id, deleted, read as deleted; an unknown one is 404 resource_missing", async () => {
+  const stripe = stripeClient();
+  const customer = await stripe.customers.create({ metadata: { user_id: "user-1" } });
+  expect(await stripe.customers.retrieve(customer.id)).toMatchObject({
+    id: customer.id,
+    object: "customer",
+    metadata: { user_id: "user-1" },
+  });
+  expect(await stripe.customers.del(customer.id)).toEqual({
+    id: customer.id,
+    object: "customer",
+    deleted: true,
+  });
+  expect(await stripe.customers.retrieve(customer.id)).toEqual({
+    id: customer.id,
+    object: "customer",
+    deleted: true,
+  });
+  await expect(
+    stripe.paymentIntents.create({ amount: 100, currency: "usd", customer: customer.id }),
+  ).rejects.toMatchObject({ statusCode: 400, code: "resource_missing", param: "customer" });
+  await expect(stripe.customers.retrieve("cus_nobody")).rejects.toMatchObject({
+    type: "StripeInvalidRequestError",
+    statusCode: 404,
+    code: "resource_missing",
+    param: "id",
+  });
+});
+
 test("stripe-node raises the typed errors: idempotency, invalid request, authentication, card", async () => {
   const stripe = stripeClient();
   const idempotencyKey = crypto.randomUUID();
