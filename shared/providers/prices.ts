@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.ts";
 import { PRICE_ROWS_JSON } from "./prices.generated.ts";
 import type { Usage } from "./types.ts";
 
@@ -37,11 +38,21 @@ let rows: readonly PriceRow[] | undefined;
 /** The catalogue, parsed once per isolate when a first price is asked for (after a response). */
 const priceRows = () => (rows ??= JSON.parse(PRICE_ROWS_JSON) as readonly PriceRow[]);
 
+/** Each `provider:model` asked for, priced once per isolate (a served model is one of a few). */
+const known = new BoundedMap<string, Price | null>(1_000);
+
 /** The price of `provider:model` from the catalogue, the first matching row; undefined if none. */
 export function priceOf(provider: string, model: string): Price | undefined {
+  const id = `${provider}:${model}`;
+  let price = known.get(id);
+  if (price === undefined) known.set(id, (price = lookUp(provider, model)));
+  return price ?? undefined;
+}
+
+function lookUp(provider: string, model: string): Price | null {
   const name = model.replace(/^models\//, "");
   const row = priceRows().find(([p, logic]) => p === provider && matches(logic, name));
-  if (!row) return undefined;
+  if (!row) return null;
   const [, , input, output, cacheRead, cacheWrite] = row;
   return { input, output, cacheRead: cacheRead ?? input, cacheWrite: cacheWrite ?? input };
 }
