@@ -7,6 +7,7 @@
 // lastFail, lastOk, maxNow, hoOk (half-open successes), win (window ms), since (first open of the
 // current outage, 0 when closed), and the rolling window's
 // ten slots s<i>e (slot epoch), s<i>ok, s<i>f.
+import type { Redis } from "@upstash/redis";
 
 /** Admission. Returns {decision (0 reject, 1 allow, 2 probe), state, gen, retryAt}. */
 const GATE = `
@@ -134,6 +135,23 @@ export interface LuaScript {
 
 /** The shebang that makes Upstash lock only the script's own keys; plain Redis 7 rejects it. */
 export const KEY_LOCKING_SHEBANG = "#!lua flags=allow-key-locking";
+
+/** EVALSHA with the pinned SHA; EVAL with the source once Redis says NOSCRIPT. */
+export async function runScript(
+  redis: Redis,
+  script: LuaScript,
+  call: { keyLocking: boolean; keys: readonly string[]; args: readonly (string | number)[] },
+): Promise<unknown> {
+  const keys = [...call.keys];
+  const argv = call.args.map(String);
+  try {
+    return await redis.evalsha(call.keyLocking ? script.keyLockingSha : script.sha, keys, argv);
+  } catch (error) {
+    if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
+    const source = call.keyLocking ? KEY_LOCKING_SHEBANG + script.source : script.source;
+    return redis.eval(source, keys, argv);
+  }
+}
 
 // SHA1s pinned so EVALSHA needs no hashing at run time; test/unit/resilience/breaker-lua.test.ts
 // checks each against Redis.

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import { KEY_LOCKING_SHEBANG, type LuaScript, SCRIPTS } from "./lua.ts";
+import { type LuaScript, SCRIPTS, runScript } from "./lua.ts";
 import type {
   BreakerState,
   BreakerStats,
@@ -112,17 +112,12 @@ export class RedisBreakerStore implements BreakerStore {
     return [hash, `${hash}:leases`, `${this.#prefix}cb:index`];
   }
 
-  /** EVALSHA with the pinned SHA; EVAL with the source once Redis says NOSCRIPT. */
   async #run<T>(script: LuaScript, keys: string[], args: (string | number)[]): Promise<T> {
-    const sha = this.#keyLocking ? script.keyLockingSha : script.sha;
-    const argv = args.map(String);
-    try {
-      return (await this.#redis.evalsha(sha, keys, argv)) as T;
-    } catch (error) {
-      if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
-      const source = this.#keyLocking ? KEY_LOCKING_SHEBANG + script.source : script.source;
-      return (await this.#redis.eval(source, keys, argv)) as T;
-    }
+    return (await runScript(this.#redis, script, {
+      keyLocking: this.#keyLocking,
+      keys,
+      args,
+    })) as T;
   }
 }
 

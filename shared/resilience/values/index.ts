@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import { BoundedMap } from "../../bounded-map.ts";
-import { KEY_LOCKING_SHEBANG, type LuaScript } from "../breaker/lua.ts";
+import { type LuaScript, runScript } from "../breaker/lua.ts";
 import { VALUE_SCRIPTS } from "./lua.ts";
 
 /** How a counter is created when a charge finds it missing. */
@@ -27,17 +27,8 @@ export interface ValueStore {
 
 /** Values in Redis; failures reach the caller, which decides what they mean. */
 export function redisValues(redis: Redis, options: { keyLocking: boolean }): ValueStore {
-  /** EVALSHA with the pinned SHA; EVAL with the source once Redis says NOSCRIPT. */
-  const run = async (script: LuaScript, keys: readonly string[], argv: string[]) => {
-    const sha = options.keyLocking ? script.keyLockingSha : script.sha;
-    try {
-      return await redis.evalsha(sha, [...keys], argv);
-    } catch (error) {
-      if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
-      const source = options.keyLocking ? KEY_LOCKING_SHEBANG + script.source : script.source;
-      return redis.eval(source, [...keys], argv);
-    }
-  };
+  const run = (script: LuaScript, keys: readonly string[], args: readonly (string | number)[]) =>
+    runScript(redis, script, { keyLocking: options.keyLocking, keys, args });
   return {
     async read(keys) {
       const values = (await run(VALUE_SCRIPTS.read, keys, [])) as unknown[];
