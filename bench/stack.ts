@@ -14,7 +14,7 @@ import { startPostgres } from "../dev/services/postgres.ts";
 import { startRedis } from "../dev/services/redis.ts";
 import { startUpstashGateway } from "../dev/upstash-gateway/index.ts";
 import { OPENAI_MOCK_KEY, startOpenAiMock } from "../test/mocks/openai.ts";
-import type { MockServer } from "../test/mocks/server.ts";
+import type { MockServer } from "../test/mocks/harness.ts";
 import { type Roles, processes } from "./cpu.ts";
 
 export const PROXY_KEY = "bw-bench-proxy-key-0123456789";

@@ -128,7 +128,7 @@ test("a PaymentIntent after a retried 500 (one object) and a subscription", asyn
     body: { id: expect.stringMatching(/^pi_/), status: "requires_payment_method" },
   });
   expect(stripe.paymentIntents.size).toBe(objects + 1);
-  const tried = stripe.requests().filter((r) => r.path === "/v1/payment_intents");
+  const tried = stripe.calls().filter((r) => r.path === "/v1/payment_intents");
   expect(tried.slice(-2).map((r) => r.headers["idempotency-key"])).toEqual(
     Array(2).fill(tried.at(-1)!.headers["idempotency-key"]),
   );

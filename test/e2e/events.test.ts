@@ -62,7 +62,7 @@ const inspect = async (id: string) =>
 
 /** The payload, if `secret` verifies the request with the official library (it throws if not). */
 const verify = (secret: string, hook: ReceivedWebhook) =>
-  new Webhook(secret).verify(hook.body, hook.headers);
+  new Webhook(secret).verify(hook.text, hook.headers);
 
 test("a published event reaches the receiver once, signed as Standard Webhooks specifies", async () => {
   const target = await receiver();

@@ -41,12 +41,12 @@ describe("POST /messages/sms", () => {
       sid: expect.stringMatching(/^SM[0-9a-f]{32}$/),
       status: "queued",
     });
-    const request = stack.twilio.requests().at(-1)!;
+    const request = stack.twilio.calls().at(-1)!;
     expect(request.path).toBe(`/2010-04-01/Accounts/${TWILIO_FAKE_ACCOUNT_SID}/Messages.json`);
     expect(request.headers.authorization).toBe(
       `Basic ${Buffer.from(`${TWILIO_FAKE_ACCOUNT_SID}:${TWILIO_FAKE_AUTH_TOKEN}`).toString("base64")}`,
     );
-    expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({
+    expect(Object.fromEntries(new URLSearchParams(request.text))).toEqual({
       To: to,
       Body: "Your order shipped",
       From: TWILIO_FROM,
@@ -87,11 +87,11 @@ describe("POST /messages/sms", () => {
     [{ to: "+12025550100" }, "body"],
     [{ to: "+12025550100", body: "x", media: "y" }, "media"],
   ])("%j → 400 naming %s, nothing sent", async (request, param) => {
-    const before = stack.twilio.requests().length;
+    const before = stack.twilio.calls().length;
     const res = await stack.call("/messages/sms", request);
     expect(res.status).toBe(400);
     expect((await json(res)).error.details.param).toBe(param);
-    expect(stack.twilio.requests().length).toBe(before);
+    expect(stack.twilio.calls().length).toBe(before);
   });
 });
 
@@ -100,13 +100,13 @@ describe("never sent twice", () => {
     "Twilio %s after reading the request: 502 delivery_unknown, no second send, recorded as unknown",
     async (mode) => {
       const to = phone();
-      const before = stack.twilio.requests().length;
+      const before = stack.twilio.calls().length;
       stack.twilio.failNext(mode);
       const res = await sms(to);
       expect(res.status).toBe(502);
       const { error } = await json(res);
       expect(error.code).toBe("delivery_unknown");
-      expect(stack.twilio.requests().length - before).toBe(1);
+      expect(stack.twilio.calls().length - before).toBe(1);
       // reset and hang: Twilio took it (one message); 500: it says it failed. Never two.
       expect(sentTo(to).length).toBe(mode === "500" ? 0 : 1);
       expect(await smsRow(error.details.id)).toMatchObject({
@@ -122,11 +122,11 @@ describe("never sent twice", () => {
     "Twilio %s (certainly not taken): retried, sent once",
     async (mode) => {
       const to = phone();
-      const before = stack.twilio.requests().length;
+      const before = stack.twilio.calls().length;
       stack.twilio.failNext(mode);
       const res = await sms(to);
       expect(res.status).toBe(202);
-      expect(stack.twilio.requests().length - before).toBe(2);
+      expect(stack.twilio.calls().length - before).toBe(2);
       expect(sentTo(to)).toHaveLength(1);
     },
   );
@@ -265,9 +265,9 @@ test("Twilio failing: the twilio-api breaker opens and sends are refused at once
   stack.twilio.failNext("500", 5);
   for (let i = 0; i < 5; i++) expect((await sms()).status).toBe(502);
   await new Promise((r) => setTimeout(r, 300)); // the outcomes are reported after the responses
-  const before = stack.twilio.requests().length;
+  const before = stack.twilio.calls().length;
   const res = await sms();
   expect(res.status).toBe(503);
   expect((await json(res)).error.code).toBe("upstream_unavailable");
-  expect(stack.twilio.requests().length).toBe(before);
+  expect(stack.twilio.calls().length).toBe(before);
 }, 30_000);

@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
-const intents = () => stack.stripe.requests().filter((r) => r.path === "/v1/payment_intents");
+const intents = () => stack.stripe.calls().filter((r) => r.path === "/v1/payment_intents");
 
 async function customer(token?: string): Promise<string> {
   const res = await stack.call(
@@ -80,7 +80,7 @@ describe("creates", () => {
       status: "incomplete",
       client_secret: expect.stringMatching(/_secret_/),
     });
-    const form = new URLSearchParams(stack.stripe.requests().at(-1)!.body);
+    const form = new URLSearchParams(stack.stripe.calls().at(-1)!.text);
     expect(Object.fromEntries(form)).toMatchObject({
       customer: id,
       "items[0][price]": "price_basic_monthly",
@@ -138,8 +138,8 @@ describe("creates", () => {
 
 describe("a user names only their own customer", () => {
   const creates = () =>
-    stack.stripe.requests().filter((r) => r.method === "POST" && r.path !== "/v1/customers").length;
-  const reads = () => stack.stripe.requests().filter((r) => r.method === "GET");
+    stack.stripe.calls().filter((r) => r.method === "POST" && r.path !== "/v1/customers").length;
+  const reads = () => stack.stripe.calls().filter((r) => r.method === "GET");
   const routes = [
     ["/payments/intents", (customer: string) => ({ amount: 1500, currency: "usd", customer })],
     ["/payments/subscriptions", (customer: string) => ({ customer, price: "price_pro_yearly" })],
@@ -150,10 +150,10 @@ describe("a user names only their own customer", () => {
     async (path, body) => {
       const token = await userToken({ sub: "owner-1" });
       const id = await customer(token);
-      const before = stack.stripe.requests().length;
+      const before = stack.stripe.calls().length;
       const res = await stack.call(path, body(id), { token });
       expect(res.status).toBe(201);
-      const sent = stack.stripe.requests().slice(before);
+      const sent = stack.stripe.calls().slice(before);
       expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
         `GET /v1/customers/${id}`,
         `POST /v1/${path === "/payments/intents" ? "payment_intents" : "subscriptions"}`,
@@ -249,13 +249,13 @@ describe("a user names only their own customer", () => {
   test("a malformed Idempotency-Key is refused before the read", async () => {
     const token = await userToken({ sub: "owner-8" });
     const id = await customer(token);
-    const before = stack.stripe.requests().length;
+    const before = stack.stripe.calls().length;
     const res = await stack.call("/payments/intents", routes[0][1](id), {
       token,
       headers: { "idempotency-key": "" },
     });
     expect(res.status).toBe(400);
-    expect(stack.stripe.requests().length).toBe(before);
+    expect(stack.stripe.calls().length).toBe(before);
   });
 });
 
@@ -297,13 +297,13 @@ describe("the caller's Idempotency-Key", () => {
   });
 
   test("a malformed key is refused before Stripe", async () => {
-    const before = stack.stripe.requests().length;
+    const before = stack.stripe.calls().length;
     const res = await stack.call("/payments/intents", request, {
       headers: { "idempotency-key": "x".repeat(256) },
     });
     expect(res.status).toBe(400);
     expect((await json(res)).error.code).toBe("invalid_idempotency_key");
-    expect(stack.stripe.requests().length).toBe(before);
+    expect(stack.stripe.calls().length).toBe(before);
   });
 });
 
@@ -365,11 +365,11 @@ describe("bad input is a clear 4xx before any call to Stripe", () => {
     [{ amount: 100, currency: "usd", customer: "acct_1" }, "customer"],
     [{ amount: 100, currency: "usd", confirm: true }, "confirm"],
   ])("%j → 400 naming %s", async (body, param) => {
-    const before = stack.stripe.requests().length;
+    const before = stack.stripe.calls().length;
     const res = await stack.call("/payments/intents", body);
     expect(res.status).toBe(400);
     expect((await json(res)).error.details.param).toBe(param);
-    expect(stack.stripe.requests().length).toBe(before);
+    expect(stack.stripe.calls().length).toBe(before);
   });
 
   test("malformed JSON, a wrong content type and an oversize body", async () => {
@@ -434,11 +434,11 @@ test("Stripe failing: the stripe-api breaker opens and creates are refused at on
       502,
     );
   await new Promise((r) => setTimeout(r, 300)); // the outcomes are reported after the responses
-  const before = stack.stripe.requests().length;
+  const before = stack.stripe.calls().length;
   const res = await stack.call("/payments/intents", { amount: 100, currency: "usd" });
   expect(res.status).toBe(503);
   expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-  expect(stack.stripe.requests().length).toBe(before);
+  expect(stack.stripe.calls().length).toBe(before);
 }, 60_000);
 
 describe("concurrent identical requests with one Idempotency-Key", () => {

@@ -2,18 +2,16 @@
 // counts and the model list, in Anthropic's wire format, checking `x-api-key` and
 // `anthropic-version`.
 import {
-  countTokens,
-  replyPieces,
-  sseEvent,
   startMock,
-  WEATHER_ARGUMENT_PIECES,
   type Answer,
   type JsonAnswer,
   type MockOptions,
   type MockServer,
   type RecordedCall,
-} from "./server.ts";
+} from "./harness.ts";
+import { countTokens, replyPieces, WEATHER_ARGUMENT_PIECES } from "./reply.ts";
 import { sampleOf } from "./structured.ts";
+import { sseEvent } from "./wire.ts";
 
 /** The key the Anthropic mock expects unless told another. */
 export const ANTHROPIC_MOCK_KEY = "sk-ant-mock";
@@ -315,7 +313,6 @@ export function startAnthropicMock(options: MockOptions = {}): Promise<MockServe
       answer: (call) => answer(call, apiKey),
       errorBody: (status) => (ERRORS[status] ?? ERRORS[500]!).json,
     },
-    "",
-    options,
+    { slowMs: options.slowMs },
   );
 }

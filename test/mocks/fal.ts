@@ -2,14 +2,14 @@
 // models, and the platform API's price lookup used as the health probe, behind fal's key check
 // and `{detail}` error bodies.
 import {
+  type JsonAnswer,
+  type MockOptions,
   type MockServer,
   type RecordedCall,
-  type Reply,
-  type StatusMode,
-  startMockServer,
-} from "./gemini-fal-server.ts";
+  startMock,
+} from "./harness.ts";
 
-export type { FailMode, MockServer, RecordedCall } from "./gemini-fal-server.ts";
+export type { FailMode, MockServer, RecordedCall } from "./harness.ts";
 
 /** The key the mock accepts unless told another. */
 export const FAL_MOCK_KEY = "fal-mock-key:secret";
@@ -17,13 +17,6 @@ export const FAL_MOCK_KEY = "fal-mock-key:secret";
 /** A real 1x1 PNG: what every image is in sync mode. */
 export const FAL_MOCK_PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
-
-export interface FalMockOptions {
-  /** The key expected in `Authorization: Key <key>`. */
-  apiKey?: string;
-  /** The wait of "slow-first-token" (here: before the whole answer), in ms (default 2000). */
-  slowMs?: number;
-}
 
 interface Json {
   [key: string]: unknown;
@@ -40,27 +33,27 @@ const SIZES: Record<string, [number, number]> = {
   landscape_16_9: [1024, 576],
 };
 
-const detail = (status: number, value: unknown, headers: Record<string, string> = {}): Reply => ({
+const detail = (status: number, value: unknown): JsonAnswer => ({
   status,
-  headers,
   json: { detail: value },
 });
 
-const FAILURES: Record<StatusMode, Reply> = {
-  "500": detail(500, [
+// fal's words for each status a test can ask for (any other gets the 500 body).
+const FAILURES: Record<number, JsonAnswer> = {
+  500: detail(500, [
     { loc: ["body"], msg: "Internal server error on runner 7f3a", type: "internal_server_error" },
   ]),
-  "503": detail(503, "Service temporarily unavailable: no runners available"),
-  "429": detail(429, "Too many concurrent requests for this key", { "retry-after": "1" }),
-  "401": detail(401, "No user found for Key ID and Secret"),
-  "400": detail(400, "Request body is not valid JSON"),
+  503: detail(503, "Service temporarily unavailable: no runners available"),
+  429: detail(429, "Too many concurrent requests for this key"),
+  401: detail(401, "No user found for Key ID and Secret"),
+  400: detail(400, "Request body is not valid JSON"),
 };
 
-function invalid(field: string, msg: string, type: string, input: unknown): Reply {
+function invalid(field: string, msg: string, type: string, input: unknown): JsonAnswer {
   return detail(422, [{ loc: ["body", field], msg, type, input }]);
 }
 
-function generate(model: string, body: Json): Reply {
+function generate(model: string, body: Json): JsonAnswer {
   if (typeof body.prompt !== "string" || body.prompt === "") {
     return invalid("prompt", "Field required", "missing", body);
   }
@@ -97,7 +90,7 @@ function generate(model: string, body: Json): Reply {
   };
 }
 
-function answer(call: RecordedCall, apiKey: string): Reply {
+function answer(call: RecordedCall, apiKey: string): JsonAnswer {
   const authorization = call.headers.authorization;
   if (authorization === undefined) {
     return detail(
@@ -124,13 +117,15 @@ function answer(call: RecordedCall, apiKey: string): Reply {
 }
 
 /** Starts the fal mock on a free loopback port. */
-export function startFalMock(options: FalMockOptions = {}): Promise<MockServer> {
+export function startFalMock(options: MockOptions = {}): Promise<MockServer> {
   const apiKey = options.apiKey ?? FAL_MOCK_KEY;
-  return startMockServer({
-    answer: (call) => answer(call, apiKey),
-    failure: (mode) => FAILURES[mode],
-    // fal answers JSON only; "cut-stream" cuts that JSON half-way.
-    eol: "\n",
-    slowMs: options.slowMs ?? 2000,
-  });
+  // fal answers JSON only: "cut-stream" cuts that JSON half-way, "slow-first-token" delays it whole.
+  return startMock(
+    {
+      answer: (call) => answer(call, apiKey),
+      errorBody: (status) => (FAILURES[status] ?? FAILURES[500]!).json,
+      jsonType: "application/json; charset=UTF-8",
+    },
+    { slowMs: options.slowMs },
+  );
 }

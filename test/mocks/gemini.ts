@@ -2,28 +2,23 @@
 // streamGenerateContent (SSE with alt=sse, a JSON array without), batchEmbedContents and the
 // model list, behind Google's key check and error bodies.
 import {
+  type Answer,
+  type JsonAnswer,
+  type MockOptions,
   type MockServer,
   type RecordedCall,
-  type Reply,
-  type StatusMode,
-  startMockServer,
-} from "./gemini-fal-server.ts";
+  startMock,
+} from "./harness.ts";
 import { sampleOf } from "./structured.ts";
+import { sseEvent } from "./wire.ts";
 
-export type { FailMode, MockServer, RecordedCall } from "./gemini-fal-server.ts";
+export type { FailMode, MockServer, RecordedCall } from "./harness.ts";
 
 /** The key the mock accepts unless told another. */
 export const GEMINI_MOCK_KEY = "gemini-mock-key";
 
 /** The text answer, in the three pieces a stream sends it in. */
 export const GEMINI_MOCK_PIECES = ["This is a ", "deterministic answer ", "from the Gemini mock."];
-
-export interface GeminiMockOptions {
-  /** The key expected in `x-goog-api-key`. */
-  apiKey?: string;
-  /** The wait of "slow-first-token", in ms (default 2000). */
-  slowMs?: number;
-}
 
 interface Json {
   [key: string]: unknown;
@@ -33,38 +28,34 @@ type GeminiContent = { role?: string; parts?: Json[] };
 const ROUTE =
   /^\/v1beta\/models\/([^:/]+):(generateContent|streamGenerateContent|batchEmbedContents)$/;
 
-function googleError(code: number, status: string, message: string, extra: Json = {}): Reply {
+function googleError(code: number, status: string, message: string, extra: Json = {}): JsonAnswer {
   return { status: code, json: { error: { code, message, status, ...extra } } };
 }
 
-const FAILURES: Record<StatusMode, Reply> = {
-  "500": googleError(
+// Google's words for each status a test can ask for (any other gets the 500 body).
+const FAILURES: Record<number, JsonAnswer> = {
+  500: googleError(
     500,
     "INTERNAL",
     "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
   ),
-  "503": googleError(503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
-  "429": {
-    ...googleError(
-      429,
-      "RESOURCE_EXHAUSTED",
-      "You exceeded your current quota, please check your plan and billing details.",
-      {
-        details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "1s" }],
-      },
-    ),
-    headers: { "retry-after": "1" },
-  },
-  "401": googleError(
+  503: googleError(503, "UNAVAILABLE", "The model is overloaded. Please try again later."),
+  429: googleError(
+    429,
+    "RESOURCE_EXHAUSTED",
+    "You exceeded your current quota, please check your plan and billing details.",
+    { details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "1s" }] },
+  ),
+  401: googleError(
     401,
     "UNAUTHENTICATED",
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
   ),
-  "400": googleError(400, "INVALID_ARGUMENT", "Request contains an invalid argument."),
+  400: googleError(400, "INVALID_ARGUMENT", "Request contains an invalid argument."),
 };
 
 // What Google answers for a missing key (403) and for a wrong one (400, reason API_KEY_INVALID).
-function authFailure(key: string | undefined): Reply {
+function authFailure(key: string | undefined): JsonAnswer {
   if (key === undefined) {
     return googleError(
       403,
@@ -92,14 +83,14 @@ function textOf(contents: GeminiContent[]): string {
     .join(" ");
 }
 
-interface Answer {
+interface Said {
   /** The parts of each stream fragment; generateContent sends them as one. */
   pieces: Json[][];
   finishReason: string;
 }
 
 /** A function call (tools and a question about the weather), a reply to a tool, or the text. */
-function answerOf(body: Json): Answer {
+function answerOf(body: Json): Said {
   const contents = (body.contents ?? []) as GeminiContent[];
   const last = contents.at(-1)?.parts ?? [];
   const tools = (body.tools ?? []) as { functionDeclarations?: Json[] }[];
@@ -145,7 +136,7 @@ function answerOf(body: Json): Answer {
 }
 
 /** One response per piece, each with every candidate; the last finishes and has full usage. */
-function responses(model: string, body: Json, { pieces, finishReason }: Answer): Json[] {
+function responses(model: string, body: Json, { pieces, finishReason }: Said): Json[] {
   const contents = (body.contents ?? []) as GeminiContent[];
   const prompt = words(textOf([(body.systemInstruction ?? {}) as GeminiContent, ...contents])) + 3;
   const n = ((body.generationConfig as Json | undefined)?.candidateCount as number) ?? 1;
@@ -173,7 +164,7 @@ function responses(model: string, body: Json, { pieces, finishReason }: Answer):
 }
 
 /** What Gemini refuses in the turns: a role it has no word for, a replayed call without its signature. */
-function refusedContents(contents: GeminiContent[]): Reply | undefined {
+function refusedContents(contents: GeminiContent[]): JsonAnswer | undefined {
   for (const [i, content] of contents.entries()) {
     if (content.role !== undefined && content.role !== "user" && content.role !== "model") {
       return googleError(400, "INVALID_ARGUMENT", "Please use a valid role: user, model.");
@@ -190,7 +181,7 @@ function refusedContents(contents: GeminiContent[]): Reply | undefined {
   return undefined;
 }
 
-function generate(model: string, body: Json, streaming: boolean, sse: boolean): Reply {
+function generate(model: string, body: Json, streaming: boolean, sse: boolean): Answer {
   if (!Array.isArray(body.contents) || body.contents.length === 0) {
     return googleError(
       400,
@@ -203,7 +194,9 @@ function generate(model: string, body: Json, streaming: boolean, sse: boolean): 
   const answer = answerOf(body);
   if (streaming) {
     const events = responses(model, body, answer);
-    return sse ? { status: 200, events } : { status: 200, json: events };
+    return sse
+      ? { sse: events.map((event) => sseEvent(event, undefined, "\r\n")) }
+      : { status: 200, json: events };
   }
   // generateContent answers in one piece, its text in one part.
   const thoughts = answer.pieces.flat().filter((part) => part.thought);
@@ -228,7 +221,7 @@ function vector(text: string, size: number): number[] {
   );
 }
 
-function embed(model: string, body: Json): Reply {
+function embed(model: string, body: Json): JsonAnswer {
   const requests = (Array.isArray(body.requests) ? body.requests : []) as Json[];
   const wrong = requests.findIndex((request) => request.model !== `models/${model}`);
   if (requests.length === 0 || wrong >= 0) {
@@ -259,7 +252,7 @@ const MODELS = [
   listed("gemini-embedding-001", "Gemini Embedding 001", ["embedContent", "countTokens"]),
 ];
 
-function answer(call: RecordedCall, apiKey: string): Reply {
+function answer(call: RecordedCall, apiKey: string): Answer {
   const key = call.headers["x-goog-api-key"];
   if (key !== apiKey) return authFailure(key);
   if (call.method === "GET" && call.path === "/v1beta/models") {
@@ -289,12 +282,14 @@ function answer(call: RecordedCall, apiKey: string): Reply {
 }
 
 /** Starts the Gemini mock on a free loopback port. */
-export function startGeminiMock(options: GeminiMockOptions = {}): Promise<MockServer> {
+export function startGeminiMock(options: MockOptions = {}): Promise<MockServer> {
   const apiKey = options.apiKey ?? GEMINI_MOCK_KEY;
-  return startMockServer({
-    answer: (call) => answer(call, apiKey),
-    failure: (mode) => FAILURES[mode],
-    eol: "\r\n",
-    slowMs: options.slowMs ?? 2000,
-  });
+  return startMock(
+    {
+      answer: (call) => answer(call, apiKey),
+      errorBody: (status) => (FAILURES[status] ?? FAILURES[500]!).json,
+      jsonType: "application/json; charset=UTF-8",
+    },
+    { slowMs: options.slowMs },
+  );
 }

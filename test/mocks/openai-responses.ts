@@ -1,14 +1,9 @@
 // The OpenAI mock's Responses API: JSON, and the SSE event sequence OpenAI streams, with function
 // calls, structured output and usage; `previous_response_id` served from the mock's memory.
-import {
-  countTokens,
-  replyPieces,
-  sseEvent,
-  WEATHER_ARGUMENT_PIECES,
-  type Answer,
-  type JsonAnswer,
-} from "./server.ts";
+import type { Answer, JsonAnswer } from "./harness.ts";
+import { countTokens, replyPieces, WEATHER_ARGUMENT_PIECES } from "./reply.ts";
 import { sampleOf } from "./structured.ts";
+import { sseEvent } from "./wire.ts";
 
 type Item = { type?: string; role?: string; content?: unknown; output?: unknown };
 

@@ -1,19 +1,17 @@
 // A local OpenAI: chat completions (JSON and SSE, with tool calls), embeddings, images and the
 // model list, in OpenAI's wire format, checking `Authorization: Bearer <key>`.
 import {
-  countTokens,
-  replyPieces,
-  sseEvent,
   startMock,
-  WEATHER_ARGUMENT_PIECES,
   type Answer,
   type JsonAnswer,
   type MockOptions,
   type MockServer,
   type RecordedCall,
-} from "./server.ts";
+} from "./harness.ts";
 import { responses } from "./openai-responses.ts";
+import { countTokens, replyPieces, WEATHER_ARGUMENT_PIECES } from "./reply.ts";
 import { sampleOf } from "./structured.ts";
+import { sseEvent } from "./wire.ts";
 
 /** The key the OpenAI mock expects unless told another. */
 export const OPENAI_MOCK_KEY = "sk-mock-openai";
@@ -269,7 +267,6 @@ export function startOpenAiMock(options: MockOptions = {}): Promise<MockServer> 
       answer: (call) => answer(call, apiKey),
       errorBody: (status) => (ERRORS[status] ?? ERRORS[500]!).json,
     },
-    "/v1",
-    options,
+    { basePath: "/v1", slowMs: options.slowMs },
   );
 }

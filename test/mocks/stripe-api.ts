@@ -7,14 +7,8 @@
 // with other parameters or another endpoint it is `400 idempotency_error`, and while the first
 // request is still running it is `409` (with `Stripe-Should-Retry: true`).
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type Fake,
-  type FakeAnswer,
-  type FakeRequest,
-  basicAuth,
-  startFake,
-  vendorId,
-} from "./rest-fake.ts";
+import { type JsonAnswer, type MockServer, type RecordedCall, startMock } from "./harness.ts";
+import { basicAuth, vendorId } from "./wire.ts";
 
 export const STRIPE_FAKE_KEY = "sk_test_fake_0123456789abcdefABCDEF";
 /** Prices the fake knows (a subscription's item must name one). */
@@ -22,7 +16,7 @@ export const STRIPE_FAKE_PRICES = ["price_basic_monthly", "price_pro_yearly"];
 
 type Params = Record<string, unknown>;
 
-export interface StripeFake extends Fake {
+export interface StripeFake extends MockServer {
   /** Objects created, by kind; a deleted customer stays as Stripe shows it, `deleted: true`. */
   customers: Map<string, Params>;
   paymentIntents: Map<string, Params>;
@@ -62,7 +56,7 @@ export function parseStripeForm(body: string): Params {
   return root;
 }
 
-const error = (status: number, type: string, message: string, extra: Params = {}): FakeAnswer => ({
+const error = (status: number, type: string, message: string, extra: Params = {}): JsonAnswer => ({
   status,
   json: { error: { type, message, ...extra } },
   headers: { "request-id": vendorId("req_", 14) },
@@ -71,7 +65,7 @@ const error = (status: number, type: string, message: string, extra: Params = {}
 const invalid = (param: string, message: string, code = "parameter_invalid") =>
   error(400, "invalid_request_error", message, { code, param });
 
-function checkMetadata(params: Params): FakeAnswer | undefined {
+function checkMetadata(params: Params): JsonAnswer | undefined {
   const metadata = params.metadata;
   if (metadata === undefined) return undefined;
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
@@ -92,7 +86,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   const customers = new Map<string, Params>();
   const paymentIntents = new Map<string, Params>();
   const subscriptions = new Map<string, Params>();
-  const idempotent = new Map<string, { endpoint: string; params: string; answer?: FakeAnswer }>();
+  const idempotent = new Map<string, { endpoint: string; params: string; answer?: JsonAnswer }>();
   const now = () => Math.floor(Date.now() / 1000);
   const isCustomer = (id: unknown) => {
     const customer = customers.get(String(id));
@@ -103,7 +97,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     status,
   });
 
-  const create: Record<string, (params: Params) => FakeAnswer> = {
+  const create: Record<string, (params: Params) => JsonAnswer> = {
     "/v1/customers": (params) => {
       const customer = {
         id: vendorId("cus_", 14, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"),
@@ -207,7 +201,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
    * `GET` and `DELETE /v1/customers/{id}`: no body, and an Idempotency-Key changes nothing. A
    * deleted customer still reads, as `deleted: true`; it cannot be deleted again.
    */
-  const customerById = (method: string, id: string): FakeAnswer => {
+  const customerById = (method: string, id: string): JsonAnswer => {
     const customer = customers.get(id);
     if (!customer || (method === "DELETE" && customer.deleted === true)) {
       return noSuchCustomer(id, "id", 404);
@@ -220,7 +214,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     };
   };
 
-  const handle = async (request: FakeRequest): Promise<FakeAnswer> => {
+  const handle = async (request: RecordedCall): Promise<JsonAnswer> => {
     const auth = request.headers.authorization ?? "";
     const key = /^Bearer\s+(\S+)$/.exec(auth)?.[1] ?? basicAuth(auth)?.user;
     if (key !== STRIPE_FAKE_KEY) {
@@ -230,10 +224,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         `Invalid API Key provided: ${(key ?? "").slice(0, 8)}****`,
       );
     }
-    const endpoint = request.path.split("?")[0]!;
+    const endpoint = request.path;
     const byId = /^\/v1\/customers\/([^/]+)$/.exec(endpoint)?.[1];
     if (byId && (request.method === "GET" || request.method === "DELETE")) {
-      return customerById(request.method, decodeURIComponent(byId));
+      return customerById(request.method, byId);
     }
     const handler = request.method === "POST" ? create[endpoint] : undefined;
     if (!handler)
@@ -245,11 +239,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (!(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
       return error(400, "invalid_request_error", "Invalid request: the body must be form-encoded");
     }
-    const params = parseStripeForm(request.body);
+    const params = parseStripeForm(request.text);
     const invalidMetadata = checkMetadata(params);
     if (invalidMetadata) return invalidMetadata;
     const idempotencyKey = request.headers["idempotency-key"];
-    const fingerprint = [...new URLSearchParams(request.body)]
+    const fingerprint = [...new URLSearchParams(request.text)]
       .map((p) => p.join("="))
       .sort()
       .join("&");
@@ -271,7 +265,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     }
     if (seen?.answer)
       return { ...seen.answer, headers: { ...seen.answer.headers, "idempotent-replayed": "true" } };
-    const entry: { endpoint: string; params: string; answer?: FakeAnswer } = {
+    const entry: { endpoint: string; params: string; answer?: JsonAnswer } = {
       endpoint,
       params: fingerprint,
     };
@@ -290,9 +284,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     return withHeaders;
   };
 
-  const fake = await startFake(
-    { handle, errorBody: (status) => ({ error: ERROR_BODIES[status] ?? ERROR_BODIES[500] }) },
-    options.port,
+  const fake = await startMock(
+    {
+      answer: handle,
+      errorBody: (status) => ({ error: ERROR_BODIES[status] ?? ERROR_BODIES[500] }),
+    },
+    { port: options.port },
   );
   return { ...fake, customers, paymentIntents, subscriptions };
 }

@@ -2,14 +2,8 @@
 // its wire format: form-encoded parameters, Basic auth with the account SID and auth token or an
 // API key SID and secret, errors as {"code","message","more_info","status"} with Twilio's error
 // codes. Every accepted message is kept, so a test can count sends and read a body (a code).
-import {
-  type Fake,
-  type FakeAnswer,
-  type FakeRequest,
-  basicAuth,
-  startFake,
-  vendorId,
-} from "./rest-fake.ts";
+import { type JsonAnswer, type MockServer, type RecordedCall, startMock } from "./harness.ts";
+import { basicAuth, vendorId } from "./wire.ts";
 
 export const TWILIO_FAKE_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
 export const TWILIO_FAKE_AUTH_TOKEN = "fake-twilio-auth-token-0123456789";
@@ -27,13 +21,13 @@ export interface FakeMessage {
   status_callback: string | null;
 }
 
-export interface TwilioFake extends Fake {
+export interface TwilioFake extends MockServer {
   messages(): FakeMessage[];
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-function twilioError(status: number, code: number, message: string): FakeAnswer {
+function twilioError(status: number, code: number, message: string): JsonAnswer {
   return {
     status,
     json: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
@@ -49,7 +43,7 @@ const ERRORS: Record<number, [number, string]> = {
 /** Starts the fake on a free loopback port; `url` is what TWILIO_API_BASE_URL gets. */
 export async function startTwilioFake(options: { port?: number } = {}): Promise<TwilioFake> {
   const accepted: FakeMessage[] = [];
-  const handle = (request: FakeRequest): FakeAnswer => {
+  const handle = (request: RecordedCall): JsonAnswer => {
     const credentials = basicAuth(request.headers.authorization);
     const authorized =
       (credentials?.user === TWILIO_FAKE_ACCOUNT_SID &&
@@ -69,7 +63,7 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
         "Unable to parse the request: parameters must be form-encoded",
       );
     }
-    const form = new URLSearchParams(request.body);
+    const form = new URLSearchParams(request.text);
     const to = form.get("To") ?? "";
     const body = form.get("Body") ?? "";
     const from = form.get("From");
@@ -131,6 +125,6 @@ export async function startTwilioFake(options: { port?: number } = {}): Promise<
     const [code, message] = ERRORS[status] ?? ERRORS[500]!;
     return twilioError(status, code, message).json;
   };
-  const fake = await startFake({ handle, errorBody }, options.port);
+  const fake = await startMock({ answer: handle, errorBody }, { port: options.port });
   return { ...fake, messages: () => [...accepted] };
 }

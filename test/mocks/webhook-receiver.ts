@@ -1,21 +1,15 @@
 // A webhook receiver of the kind a product's customer runs: records every request (headers and
 // raw body, for the `standardwebhooks` oracle to verify) and answers 2xx, or fails on command:
 // an error status, 410 Gone, a redirect, a hang, a reset connection.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type Answer, type FailMode, type RecordedCall, startMock } from "./harness.ts";
 
-/** One request as received. */
-export interface ReceivedWebhook {
-  path: string;
-  headers: Record<string, string>;
-  /** The raw body, exactly as sent. */
-  body: string;
-  /** When it arrived (ms since the epoch). */
-  at: number;
-}
+/** One request as received: `text` is the raw body, exactly as sent. */
+export type ReceivedWebhook = RecordedCall;
 
-/** What the receiver does instead of answering 200. */
-/** `large`: a 200 whose body is 100 KiB (more than a sender should keep). */
+/**
+ * What the receiver does instead of answering 200. `large`: a 200 whose body is 100 KiB (more
+ * than a sender should keep); `redirect`: a 302 to another path.
+ */
 export type ReceiverMode = "ok" | "large" | "500" | "410" | "redirect" | "hang" | "reset";
 
 export interface WebhookReceiver {
@@ -34,69 +28,48 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+const HOOK = "/hook";
+
+const OK: Answer = { status: 200, json: { received: true } };
+
+const ANSWERS: Record<ReceiverMode, FailMode> = {
+  ok: OK,
+  large: { status: 200, text: "x".repeat(100 * 1024) },
+  "500": "500",
+  "410": "410",
+  redirect: { status: 302, text: "", headers: { location: "/elsewhere" } },
+  hang: "hang",
+  reset: "reset",
+};
+
 /** Starts a receiver on `host` (any loopback address: 127.0.0.2 is another host to a breaker). */
 export async function startWebhookReceiver(host = "127.0.0.1"): Promise<WebhookReceiver> {
-  const hooks: ReceivedWebhook[] = [];
-  const strays: ReceivedWebhook[] = [];
-  const queued: ReceiverMode[] = [];
-  const hanging = new Set<ServerResponse>();
-  let mode: ReceiverMode = "ok";
-
-  const answer = (res: ServerResponse, current: ReceiverMode) => {
-    if (current === "hang") return void hanging.add(res);
-    if (current === "reset") return void res.socket?.destroy();
-    if (current === "large") return void res.writeHead(200).end("x".repeat(100 * 1024));
-    if (current === "redirect") {
-      res.writeHead(302, { location: "/elsewhere" }).end();
-      return;
-    }
-    const status = current === "ok" ? 200 : Number(current);
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify({ received: current === "ok" }));
-  };
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers))
-        if (typeof value === "string") headers[name] = value;
-      const call = {
-        path: req.url ?? "",
-        headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-        at: Date.now(),
-      };
-      if (call.path.split("?")[0] !== "/hook") {
-        strays.push(call);
-        return void res.writeHead(200).end();
-      }
-      hooks.push(call);
-      answer(res, queued.shift() ?? mode);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = host.includes(":") ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+  const mock = await startMock(
+    {
+      answer: (call) => (call.path === HOOK ? OK : { status: 200, text: "" }),
+      errorBody: () => ({ received: false }),
+    },
+    { host },
+  );
+  const hooks = () => mock.calls().filter((call) => call.path === HOOK);
   return {
-    url,
-    received: () => [...hooks],
-    strays: () => [...strays],
-    setMode: (next) => void (mode = next),
-    failNext: (next, times) => queued.push(...new Array<ReceiverMode>(times).fill(next)),
+    url: mock.url,
+    received: hooks,
+    strays: () => mock.calls().filter((call) => call.path !== HOOK),
+    setMode: (mode) =>
+      mock.failWhen(
+        mode === "ok" ? undefined : (call) => (call.path === HOOK ? ANSWERS[mode] : undefined),
+      ),
+    failNext: (mode, times) => mock.failNext(ANSWERS[mode], times),
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      while (hooks.length < count) {
-        if (Date.now() > deadline) throw new Error(`received ${hooks.length} of ${count} webhooks`);
+      while (hooks().length < count) {
+        if (Date.now() > deadline)
+          throw new Error(`received ${hooks().length} of ${count} webhooks`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      return [...hooks];
+      return hooks();
     },
-    async close() {
-      for (const res of hanging) res.socket?.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: mock.close,
   };
 }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { anthropic } from "../../../shared/providers/anthropic/index.ts";
 import type { ChatRequest, UpstreamRequest } from "../../../shared/providers/types.ts";
 import { ANTHROPIC_MOCK_KEY, startAnthropicMock } from "../../mocks/anthropic.ts";
-import { readSse, type MockServer } from "../../mocks/server.ts";
+import type { MockServer } from "../../mocks/harness.ts";
+import { readSse } from "../../mocks/wire.ts";
 
 const chat = anthropic.chat!;
 const CONTEXT = { model: "chat-default", id: "chatcmpl-proxy123", created: 1800000000 };

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import { anthropic } from "../../../shared/providers/anthropic/index.ts";
 import type { ChatChunk } from "../../../shared/providers/types.ts";
-import { readSse } from "../../mocks/server.ts";
+import { readSse } from "../../mocks/wire.ts";
 
 const CONTEXT = { model: "chat-default", id: "chatcmpl-proxy123", created: 1800000000 };
 

@@ -9,7 +9,8 @@ import type {
   UpstreamRequest,
 } from "../../../shared/providers/types.ts";
 import { OPENAI_MOCK_KEY, startOpenAiMock } from "../../mocks/openai.ts";
-import { readSse, type MockServer } from "../../mocks/server.ts";
+import type { MockServer } from "../../mocks/harness.ts";
+import { readSse } from "../../mocks/wire.ts";
 
 const chat = openai.chat!;
 const CONFIG: ProviderConfig = { apiKey: "sk-test", baseUrl: "https://api.openai.com/v1" };
