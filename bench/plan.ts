@@ -1,4 +1,4 @@
-/** How much each section sends: quick for CI's smoke run (under a minute), full for the figures. */
+/** How much each section sends: quick for CI's smoke run (about a minute and a half), full for the figures. */
 export interface Plan {
   mode: "quick" | "full";
   /** Concurrent connections of every throughput run (latency is measured one request at a time). */
@@ -22,7 +22,7 @@ export const PLANS: Record<Plan["mode"], Plan> = {
   quick: {
     mode: "quick",
     connections: 8,
-    loadSeconds: 1,
+    loadSeconds: 2,
     chat: { requests: 150, warmup: 20 },
     stream: { requests: 25, warmup: 5 },
     webhooks: { requests: 100, warmup: 10 },
