@@ -24,6 +24,8 @@ export interface LocalWorkerOptions {
   bindings: Record<string, string>;
   port: number;
   host?: string;
+  /** Where workerd's inspector listens (DevTools protocol), for a tool that looks inside; none unless told. */
+  inspectorPort?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       bindings: options.bindings,
       host,
       port: options.port,
+      inspectorPort: options.inspectorPort,
     }),
   );
   const url = (await mf.ready).toString().replace(/\/$/, "");
