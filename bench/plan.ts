@@ -14,6 +14,8 @@ export interface Plan {
   counted: number;
   /** Workers (separate workerd processes) sharing one breaker, and what is sent once it fails. */
   leak: { isolates: number; sequential: number; concurrent: number };
+  /** Full mode only: requests through one proxy process, its memory read every 10,000 (bench/soak.ts). */
+  soak?: { requests: number };
 }
 
 export const PLANS: Record<Plan["mode"], Plan> = {
@@ -36,5 +38,6 @@ export const PLANS: Record<Plan["mode"], Plan> = {
     webhooks: { requests: 1000, warmup: 100 },
     counted: 200,
     leak: { isolates: 4, sequential: 40, concurrent: 400 },
+    soak: { requests: 100_000 },
   },
 };
