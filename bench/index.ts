@@ -4,7 +4,8 @@
 // PostgreSQL behind the PostgREST gateway and the OpenAI mock, all in this process; the load
 // comes from a process of its own (bench/load). Prints Markdown tables and writes the figures
 // to bench/results.json (full mode) or .breakwater/bench-quick.json (quick mode, CI's smoke run,
-// which must not overwrite the committed figures). Exits non-zero if any figure did not come out.
+// which must not overwrite the committed figures). Exits non-zero if any figure did not come out,
+// or if the soak (full mode) finds the proxy's memory grown past its target.
 import { cpus } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";

@@ -5,7 +5,7 @@ import type { bundleSizes } from "./bundle.ts";
 import type { PathFigures } from "./measure.ts";
 import type { Plan } from "./plan.ts";
 import type { countRoundTrips } from "./round-trips.ts";
-import { SOAK_READING_EVERY, SOAK_RSS_TARGET, type benchSoak } from "./soak.ts";
+import { SOAK_MIX, SOAK_READING_EVERY, SOAK_RSS_TARGET, type benchSoak } from "./soak.ts";
 import type { benchWebhooks } from "./webhooks.ts";
 
 /** What bench/results.json holds: keys named after the figures. */
@@ -99,8 +99,7 @@ function soakSection(
   const breaker = soak.openai_breaker_at_end;
   return [
     `AI proxy soak: ${soak.requests} requests through one workerd process (state in Redis), ${connections} connections, ` +
-      `in ${soak.seconds.toFixed(0)} s: 3 in 4 JSON, 1 in 4 streams, 1 in 10 meeting a failing upstream ` +
-      "(a 500, a reset, a stream's 503: retried, then served by the fallback; a stream broken off mid-way)",
+      `in ${soak.seconds.toFixed(0)} s: ${SOAK_MIX}`,
     "",
     table(
       [

@@ -59,6 +59,11 @@ function chat(url: string, text: string, stream: boolean): RequestSpec {
   };
 }
 
+/** What `mix` sends, in words for the report. */
+export const SOAK_MIX =
+  "3 in 4 JSON, 1 in 4 streams, 1 in 10 meeting a failing upstream (a 500, a reset, a stream's " +
+  "503: retried, then served by the fallback; a stream broken off mid-way)";
+
 /**
  * Forty requests, sent in turn: 28 JSON answers, 8 streams, and every tenth one of the faults
  * (2 JSON, 2 streams), so that 1 request in 10 meets a failing upstream. Spread apart, the
