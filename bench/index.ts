@@ -4,7 +4,8 @@
 // PostgreSQL behind the PostgREST gateway and the OpenAI mock, all in this process; the load
 // comes from a process of its own (bench/load). Prints Markdown tables and writes the figures
 // to bench/results.json (full mode) or .breakwater/bench-quick.json (quick mode, CI's smoke run,
-// which must not overwrite the committed figures). Exits non-zero if any figure did not come out.
+// which must not overwrite the committed figures). Exits non-zero if any figure did not come out,
+// or if the soak (full mode) finds the proxy's memory grown past its target.
 import { cpus } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -19,6 +20,7 @@ import { startLoadProcess } from "./load/index.ts";
 import { PLANS } from "./plan.ts";
 import { type Results, missingFigures, report, toJson } from "./report.ts";
 import { countRoundTrips } from "./round-trips.ts";
+import { SOAK_RSS_TARGET, benchSoak } from "./soak.ts";
 import { startStack } from "./stack.ts";
 import { benchWebhooks } from "./webhooks.ts";
 
@@ -45,6 +47,8 @@ try {
   const ai_proxy = await benchAiProxy(stack, load, plan, commands);
   const webhooks = await benchWebhooks(stack, load, plan, commands);
   const breaker_leak = await benchBreakerLeak(stack, load, plan);
+  // Last: minutes of load, and it needs nothing the others leave behind.
+  const soak = plan.soak ? await benchSoak(stack, load, plan, plan.soak) : undefined;
   results = {
     mode: plan.mode,
     date: new Date().toISOString().slice(0, 10),
@@ -54,7 +58,7 @@ try {
       node: process.version,
     },
     plan,
-    ai_proxy,
+    ai_proxy: { ...ai_proxy, ...(soak ? { soak } : {}) },
     ...roundTrips,
     webhooks,
     breaker_leak,
@@ -74,3 +78,10 @@ writeFileSync(out, await toJson(results, out));
 console.log(
   `\n${plan.mode} run in ${((performance.now() - started) / 1000).toFixed(0)} s, figures in ${out}`,
 );
+const ratio = results.ai_proxy.soak?.rss_ratio_end_to_10k;
+if (ratio !== undefined && ratio > SOAK_RSS_TARGET) {
+  console.error(
+    `bench: the soak's memory grew ${ratio.toFixed(2)}× from 10,000 requests to the end (target ≤ ${SOAK_RSS_TARGET}×)`,
+  );
+  process.exitCode = 1;
+}

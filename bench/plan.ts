@@ -16,6 +16,8 @@ export interface Plan {
   leak: { isolates: number; sequential: number; concurrent: number };
   /** Cold starts per worker (each a fresh isolate; bench/cold-start.ts). */
   coldStarts: number;
+  /** Full mode only: requests through one proxy process, its memory read every 10,000 (bench/soak.ts). */
+  soak?: { requests: number };
 }
 
 export const PLANS: Record<Plan["mode"], Plan> = {
@@ -40,5 +42,6 @@ export const PLANS: Record<Plan["mode"], Plan> = {
     counted: 200,
     leak: { isolates: 4, sequential: 40, concurrent: 400 },
     coldStarts: 25,
+    soak: { requests: 100_000 },
   },
 };

@@ -6,6 +6,7 @@ import { type ColdStarts, coldStartLines } from "./cold-start.ts";
 import type { PathFigures } from "./measure.ts";
 import type { Plan } from "./plan.ts";
 import type { countRoundTrips } from "./round-trips.ts";
+import { SOAK_MIX, SOAK_READING_EVERY, SOAK_RSS_TARGET, type benchSoak } from "./soak.ts";
 import type { benchWebhooks } from "./webhooks.ts";
 
 /** What bench/results.json holds: keys named after the figures. */
@@ -14,7 +15,10 @@ export type Results = {
   date: string;
   machine: { cpus: number; cpu: string; node: string };
   plan: Plan;
-  ai_proxy: Awaited<ReturnType<typeof benchAiProxy>>;
+  /** `soak` in full mode only. */
+  ai_proxy: Awaited<ReturnType<typeof benchAiProxy>> & {
+    soak?: Awaited<ReturnType<typeof benchSoak>>;
+  };
   webhooks: Awaited<ReturnType<typeof benchWebhooks>>;
   breaker_leak: Awaited<ReturnType<typeof benchBreakerLeak>>;
   bundle_kib: ReturnType<typeof bundleSizes>;
@@ -84,6 +88,43 @@ export function targetLines(ai: Results["ai_proxy"]): string[] {
     `ai_proxy.cpu_ratio_to_passthrough.stream: ${pair(ai.cpu_ratio_to_passthrough.stream, times)}`,
     `ai_proxy.added_p50_ms: ${pair(ai.added_p50_ms, plusMs)}`,
     `ai_proxy.ttft_over_passthrough_p50_ms: ${pair(ai.ttft_over_passthrough_p50_ms, plusMs)}`,
+  ];
+}
+
+/** The soak's section: memory as the requests went, and its target line under a stable name. */
+function soakSection(
+  soak: NonNullable<Results["ai_proxy"]["soak"]>,
+  connections: number,
+): string[] {
+  const base = soak.rss_mib[SOAK_READING_EVERY]!;
+  const up = soak.upstream;
+  const breaker = soak.openai_breaker_at_end;
+  return [
+    `AI proxy soak: ${soak.requests} requests through one workerd process (state in Redis), ${connections} connections, ` +
+      `in ${soak.seconds.toFixed(0)} s: ${SOAK_MIX}`,
+    "",
+    table(
+      [
+        "requests",
+        "RSS MiB, as found",
+        "RSS MiB, garbage collected",
+        "× at 10,000",
+        "JS heap MiB, collected",
+      ],
+      Object.keys(soak.rss_mib).map((requests) => [
+        requests,
+        soak.rss_as_found_mib[requests]!.toFixed(1),
+        soak.rss_mib[requests]!.toFixed(1),
+        Number(requests) >= SOAK_READING_EVERY ? times(soak.rss_mib[requests]! / base) : "",
+        soak.js_heap_mib[requests]?.toFixed(2) ?? "",
+      ]),
+    ),
+    "",
+    `Upstream calls: OpenAI ${up.openai_calls} (${up.openai_failed_on_purpose} failed on purpose), ` +
+      `Anthropic ${up.anthropic_calls} (the fallback); OpenAI's breaker at the end: ${breaker.state}, ` +
+      `${breaker.transitions} transitions.`,
+    "",
+    `    ai_proxy.soak.rss_ratio_end_to_10k: ${times(soak.rss_ratio_end_to_10k)} (target ≤ ${SOAK_RSS_TARGET}×)`,
   ];
 }
 
@@ -243,6 +284,7 @@ export function report(results: Results): string {
       ],
     ),
     "",
+    ...(ai.soak ? [...soakSection(ai.soak, plan.connections), ""] : []),
     `Runs repeated because Redis fell behind its 150 ms deadline and an isolate answered from memory meanwhile: ` +
       `${ai.runs_repeated_after_redis_fallback} (AI proxy), ${results.webhooks.runs_repeated_after_redis_fallback} (webhooks).`,
     "",

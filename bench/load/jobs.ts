@@ -43,6 +43,11 @@ export type ProbeResult = Record<string, ProbeSamples>;
 export interface LoadJob {
   kind: "load";
   spec: RequestSpec;
+  /**
+   * Requests on `spec`'s server sent in this order, round and round, whichever connection is free
+   * taking the next, so that no two connections send the same one in step; `spec` when absent.
+   */
+  mix?: RequestSpec[];
   /** Several servers taking the same request (connections spread over them); default `spec.url`. */
   urls?: string[];
   connections: number;

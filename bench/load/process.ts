@@ -1,7 +1,7 @@
 // The bench's load generator, in a process of its own (forked by ./index.ts) so that it shares no
 // event loop with the mocks and gateways it drives. Jobs arrive over IPC; results go back the
 // same way. Latency is probed one request at a time with node:http; load is autocannon's.
-import autocannon from "autocannon";
+import autocannon, { type Request as LoadRequest } from "autocannon";
 import { Agent, request } from "node:http";
 import { percentile } from "../stats.ts";
 import type {
@@ -87,20 +87,38 @@ async function probe(job: ProbeJob): Promise<ProbeResult> {
   return result;
 }
 
+/** What autocannon sends for each request of `job`, when it is not the same every time. */
+function setup(job: LoadJob): LoadRequest["setupRequest"] {
+  const { spec, mix } = job;
+  if (mix) {
+    let sent = 0;
+    return (req) => {
+      const next = mix[sent++ % mix.length]!;
+      return {
+        ...req,
+        method: next.method,
+        path: new URL(next.url).pathname,
+        ...materialize(next),
+      };
+    };
+  }
+  // Every Stripe delivery is built (a new event, or the duplicate) and signed as it is sent.
+  if (spec.stripe) return (req) => ({ ...req, ...materialize(spec) });
+  return undefined;
+}
+
 async function load(job: LoadJob): Promise<LoadResult> {
   const { spec } = job;
   const statuses: Statuses = {};
   const latencies: number[] = [];
+  const setupRequest = setup(job);
   const instance = autocannon({
     url: job.urls ?? spec.url,
     method: spec.method,
     ...materialize(spec),
     connections: job.connections,
     ...(job.amount ? { amount: job.amount } : { duration: job.seconds ?? 1 }),
-    // Every Stripe delivery is built (a new event, or the duplicate) and signed as it is sent.
-    ...(spec.stripe
-      ? { requests: [{ setupRequest: (req) => ({ ...req, ...materialize(spec) }) }] }
-      : {}),
+    ...(setupRequest ? { requests: [{ setupRequest }] } : {}),
   });
   instance.on("response", (_client, status, _bytes, ms) => {
     count(statuses, status);

@@ -25,6 +25,8 @@ export interface LocalWorkerOptions {
   bindings: Record<string, string>;
   port: number;
   host?: string;
+  /** Where workerd's inspector listens (DevTools protocol), for a tool that looks inside; none unless told. */
+  inspectorPort?: number;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       bindings: options.bindings,
       host,
       port: options.port,
+      inspectorPort: options.inspectorPort,
     }),
   );
   const url = (await mf.ready).toString().replace(/\/$/, "");
