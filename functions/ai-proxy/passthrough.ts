@@ -4,7 +4,7 @@
 import { openAiError } from "../../shared/providers/openai/errors.ts";
 import type { Usage } from "../../shared/providers/types.ts";
 import { concatBytes } from "../../shared/webhooks/hmac.ts";
-import { DONE, type Relay } from "./stream.ts";
+import { DONE, type Relay, cancelUpstream } from "./stream.ts";
 
 const LF = 10;
 const CR = 13;
@@ -122,7 +122,7 @@ export function passthroughRelay(
       return { tail: sawDone ? [] : [DONE], complete: true };
     },
     usage: () => usage,
-    cancel: (reason) => void upstream.cancel(reason).catch(() => {}),
+    cancel: (reason) => cancelUpstream(upstream, reason),
   };
 }
 

@@ -35,6 +35,16 @@ export interface StreamEnd {
   error?: string;
 }
 
+/**
+ * Cancels an upstream stream and lets go of its reader. In workerd a reader left locked to a
+ * stream that broke keeps the whole request (its context, request, response, signals) alive
+ * for good: the bench's soak found it, one request's worth per broken stream.
+ */
+export function cancelUpstream(reader: ReadableStreamDefaultReader<unknown>, reason: Error): void {
+  void reader.cancel(reason).catch(() => {});
+  reader.releaseLock();
+}
+
 /** OpenAI chunks from another provider's events; the usage chunk only for a caller who asked. */
 export function translatedRelay(
   events: ReadableStreamDefaultReader<SseEvent>,
@@ -59,7 +69,7 @@ export function translatedRelay(
       return { tail: [...bytes(chunks), DONE], complete };
     },
     usage: () => translator.usage(),
-    cancel: (reason) => void events.cancel(reason).catch(() => {}),
+    cancel: (reason) => cancelUpstream(events, reason),
   };
 }
 
@@ -164,7 +174,7 @@ export function apiRelay(events: ReadableStreamDefaultReader<SseEvent>, stream: 
       return { tail: bytes(tail), complete, ...(error ? { error } : {}) };
     },
     usage: () => stream.usage(),
-    cancel: (reason) => void events.cancel(reason).catch(() => {}),
+    cancel: (reason) => cancelUpstream(events, reason),
     failure: (message) => bytes(stream.fail(message)),
   };
 }

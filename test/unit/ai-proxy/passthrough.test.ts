@@ -112,3 +112,13 @@ test("usage is read from a JSON answer's bytes, and an unreadable one has none",
   expect(usageInJson(json)).toMatchObject({ total_tokens: expect.any(Number) });
   expect(usageInJson(encoder.encode("{nope").buffer as ArrayBuffer)).toBeUndefined();
 });
+
+test("a cancelled relay lets go of its upstream: a reader left locked to a broken stream kept the whole request alive in workerd", async () => {
+  const stream = new ReadableStream<Uint8Array>({
+    pull: (controller) => controller.error(new Error("connection reset")),
+  });
+  const relay = passthroughRelay(stream.getReader(), false);
+  await expect(relay.next()).rejects.toThrow("connection reset");
+  relay.cancel(new Error("The upstream stream broke"));
+  expect(stream.locked).toBe(false);
+});
