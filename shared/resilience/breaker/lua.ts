@@ -153,7 +153,7 @@ export async function runScript(
   }
 }
 
-// SHA1s pinned so EVALSHA needs no hashing at run time; test/unit/resilience/breaker-lua.test.ts
+// SHA1s pinned so EVALSHA needs no hashing at run time; test/unit/resilience/pinned-scripts.test.ts
 // checks each against Redis.
 export const SCRIPTS = {
   gate: {

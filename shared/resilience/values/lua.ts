@@ -24,7 +24,7 @@ end
 return redis.call('INCRBY', KEYS[1], ARGV[1])
 `;
 
-// SHA1s pinned so EVALSHA needs no hashing at run time; test/unit/resilience/values.test.ts
+// SHA1s pinned so EVALSHA needs no hashing at run time; test/unit/resilience/pinned-scripts.test.ts
 // checks each against Redis.
 export const VALUE_SCRIPTS = {
   read: {

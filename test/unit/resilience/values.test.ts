@@ -1,41 +1,14 @@
 // The shared value store against this run's real Redis (through the Upstash gateway, with the
-// real @upstash/redis client) and in memory: one contract, and the Lua's pinned SHA1s.
+// real @upstash/redis client) and in memory: one contract.
 import { randomUUID } from "node:crypto";
-import { Redis as UpstashRedis } from "@upstash/redis";
-import IORedis from "ioredis";
-import { afterAll, describe, expect, inject, test, vi } from "vitest";
+import { describe, expect, inject, test, vi } from "vitest";
 import { createRedis } from "../../../shared/clients/redis.ts";
-import { KEY_LOCKING_SHEBANG } from "../../../shared/resilience/breaker/lua.ts";
 import { createRateLimiter } from "../../../shared/resilience/ratelimit/index.ts";
-import { VALUE_SCRIPTS } from "../../../shared/resilience/values/lua.ts";
 import {
   type ValueStore,
   memoryValues,
   redisValues,
 } from "../../../shared/resilience/values/index.ts";
-
-const admin = new IORedis(inject("redisUrl"));
-afterAll(() => admin.quit());
-
-test.each(Object.values(VALUE_SCRIPTS))(
-  "Redis agrees with the pinned SHA1 of the $name script",
-  async (script) => {
-    expect(await admin.script("LOAD", script.source)).toBe(script.sha);
-  },
-);
-
-test.each(Object.values(VALUE_SCRIPTS))(
-  "the key-locking SHA1 of the $name script is that of its source behind the shebang",
-  async (script) => {
-    const upstash = new UpstashRedis({
-      url: inject("upstash").url,
-      token: inject("upstash").token,
-    });
-    expect(await upstash.scriptLoad(KEY_LOCKING_SHEBANG + script.source)).toBe(
-      script.keyLockingSha,
-    );
-  },
-);
 
 const redis = () =>
   redisValues(
