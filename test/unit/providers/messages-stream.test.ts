@@ -1,9 +1,9 @@
 import { expect, test } from "vitest";
 import { messagesCodec } from "../../../shared/providers/messages/index.ts";
 import type { ChatChunk, ChatCompletion } from "../../../shared/providers/types.ts";
+import { chunk, context } from "./chat-chunks.ts";
 import { anthropicMessageStream } from "./client-oracles.ts";
 
-const context = { model: "smart", id: "chatcmpl-abc123", created: 1_765_000_000 };
 const usage = {
   prompt_tokens: 130,
   completion_tokens: 30,
@@ -12,15 +12,6 @@ const usage = {
   completion_tokens_details: { reasoning_tokens: 12 },
 };
 
-type Delta = ChatChunk["choices"][number]["delta"];
-const chunk = (delta: Delta, finish: ChatChunk["choices"][number]["finish_reason"] = null) =>
-  ({
-    id: context.id,
-    object: "chat.completion.chunk",
-    created: context.created,
-    model: "smart",
-    choices: [{ index: 0, delta, finish_reason: finish }],
-  }) as ChatChunk;
 const call = (index: number, fields: object) => chunk({ tool_calls: [{ index, ...fields }] });
 
 function encode(chunks: ChatChunk[]) {

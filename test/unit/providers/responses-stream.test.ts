@@ -1,9 +1,9 @@
 import { expect, test } from "vitest";
 import { responsesCodec } from "../../../shared/providers/responses/index.ts";
 import type { ChatChunk, ChatCompletion } from "../../../shared/providers/types.ts";
+import { chunk, context } from "./chat-chunks.ts";
 import { openAiResponseStream } from "./client-oracles.ts";
 
-const context = { model: "smart", id: "chatcmpl-abc123", created: 1_765_000_000 };
 const usage = {
   prompt_tokens: 120,
   completion_tokens: 30,
@@ -11,16 +11,6 @@ const usage = {
   prompt_tokens_details: { cached_tokens: 100 },
   completion_tokens_details: { reasoning_tokens: 12 },
 };
-
-type Delta = ChatChunk["choices"][number]["delta"];
-const chunk = (delta: Delta, finish: ChatChunk["choices"][number]["finish_reason"] = null) =>
-  ({
-    id: context.id,
-    object: "chat.completion.chunk",
-    created: context.created,
-    model: "smart",
-    choices: [{ index: 0, delta, finish_reason: finish }],
-  }) as ChatChunk;
 
 function encode(chunks: ChatChunk[]) {
   const encoder = responsesCodec.encoder(context);
