@@ -2,7 +2,6 @@
 // functions/registry.ts. A test fails while either file differs from what this would write.
 import { readFileSync, writeFileSync } from "node:fs";
 import { FUNCTIONS, type FunctionSpec } from "../../functions/registry.ts";
-import { ESM_BUILDS } from "./bundle.ts";
 import { ROOT } from "./layout.ts";
 
 /** Newer than this needs a newer workerd than the one `npm start` and the tests run. */
@@ -39,13 +38,6 @@ minify = true
 # No code reads function names, and uploaded source maps restore them in stack traces; keeping
 # them (wrangler's default) adds ~10% to every bundle.
 keep_names = false
-
-# Packages bundled from their own ES module build, which their package.json does not declare
-# (dev/build/bundle.ts says why).
-[alias]
-${Object.entries(ESM_BUILDS)
-  .map(([name, build]) => `"${name}" = "${build}"`)
-  .join("\n")}
 
 # The functions' crons on one trigger (functions/worker.ts runs each): health's checks, events'
 # due webhook attempts.

@@ -2,7 +2,6 @@ import { readFileSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { ESM_BUILDS } from "../build/bundle.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -47,7 +46,6 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
-    alias: { ...ESM_BUILDS },
     logLevel: "error",
   });
   renameSync(building, outfile);

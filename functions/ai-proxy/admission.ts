@@ -26,8 +26,8 @@ const NOTHING_READ: (string | null)[] = [];
 
 /**
  * Everything the proxy checks in Redis before the upstream call, in one round trip: each check
- * issues its command in the same tick (no await between them), and the Upstash client's
- * auto-pipelining sends them as one HTTP request: the rate limit, the first breaker's gate, and
+ * issues its command in the same tick (no await between them), and the Redis client sends a
+ * tick's commands as one HTTP request: the rate limit, the first breaker's gate, and
  * one read of the budget and tokens-per-minute counters and the cache entry. Throws the 429 of a
  * caller over a limit (503 for a budget Redis cannot vouch for).
  */

@@ -68,7 +68,7 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
   const db = createDatabase(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
   const log = createLogger({ fn: "ai-proxy", level: env.LOG_LEVEL });
   const values = state.redis
-    ? redisValues(state.redis, { keyLocking: env.UPSTASH_LUA_KEY_LOCKING === "true" })
+    ? redisValues(state.redis, { keyLocking: state.keyLocking })
     : memoryValues();
   const authLimit = createAuthLimit({
     values,
@@ -93,6 +93,7 @@ export const aiProxyDeps = perEnv((source): AiProxyDeps => {
     if (!built) {
       built = createRateLimiter({
         redis: state.redis,
+        keyLocking: state.keyLocking,
         prefix: env.STATE_KEY_PREFIX,
         name: id,
         limit,

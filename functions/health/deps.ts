@@ -44,7 +44,7 @@ export const healthDeps = perEnv((source): HealthDeps => {
     optional: true,
     async run() {
       if (!state.redis) return state.mode();
-      await state.redis.ping();
+      await state.redis.send(["PING"]);
     },
   };
   return {

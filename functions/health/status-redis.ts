@@ -1,4 +1,4 @@
-import type { Redis } from "@upstash/redis";
+import { type Redis, pairs } from "../../shared/clients/redis.ts";
 import { statsFrom } from "../../shared/resilience/breaker/redis-store.ts";
 import type { BreakerStats } from "../../shared/resilience/breaker/store.ts";
 
@@ -25,12 +25,6 @@ export interface RedisStatus {
   counts: Record<string, number>[];
 }
 
-const pairs = (flat: unknown[]) => {
-  const record: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1];
-  return record;
-};
-
 /** Every breaker's stats and the hourly counters in one Redis round trip. */
 export async function readRedisStatus(options: {
   redis: Redis;
@@ -39,11 +33,14 @@ export async function readRedisStatus(options: {
   now: number;
 }): Promise<RedisStatus> {
   const { redis, prefix, now } = options;
-  const [breakers, counts] = (await redis.evalRo(
+  const keys = [`${prefix}cb:index`, ...options.counterKeys];
+  const [breakers, counts] = (await redis.send([
+    "EVAL_RO",
     STATUS_SCRIPT,
-    [`${prefix}cb:index`, ...options.counterKeys],
-    [`${prefix}cb:`],
-  )) as [[unknown, unknown[]][], unknown[][]];
+    keys.length,
+    ...keys,
+    `${prefix}cb:`,
+  ])) as [[unknown, unknown[]][], unknown[][]];
   return {
     breakers: breakers
       .filter(([, hash]) => hash.length > 0) // expired since the index named it

@@ -58,6 +58,7 @@ export const messagingDeps = perEnv((source): MessagingDeps => {
     createRateLimiter({
       ...policy,
       redis: state.redis,
+      keyLocking: state.keyLocking,
       prefix: env.STATE_KEY_PREFIX,
       redisDown: state.redisDown,
     });

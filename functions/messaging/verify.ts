@@ -1,4 +1,4 @@
-import type { Redis } from "@upstash/redis";
+import type { Redis } from "../../shared/clients/redis.ts";
 import { BoundedMap } from "../../shared/bounded-map.ts";
 import { AppError } from "../../shared/http/errors.ts";
 import { secureCompare } from "../../shared/http/secure-compare.ts";
@@ -110,7 +110,7 @@ async function orUnavailable<T>(step: () => Promise<T>): Promise<T> {
 export function redisVerifications(redis: Redis, prefix: string): VerificationStore {
   const keyOf = (phone: string) => `${prefix}verify:${phone}`;
   const run = <T>(script: string, phone: string, args: (string | number)[]) =>
-    orUnavailable(() => redis.eval<(string | number)[], T>(script, [keyOf(phone)], args));
+    orUnavailable(async () => (await redis.send(["EVAL", script, 1, keyOf(phone), ...args])) as T);
   return {
     async start(phone, hash, ttlSec) {
       await run(START, phone, [hash, ttlSec * 1000]);

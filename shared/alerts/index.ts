@@ -1,4 +1,4 @@
-import type { Redis } from "@upstash/redis";
+import type { Redis } from "../clients/redis.ts";
 import { BoundedMap } from "../bounded-map.ts";
 import type { Logger } from "../http/logger.ts";
 import { CircuitBreaker, isBrokenCircuitError } from "../resilience/breaker/breaker.ts";
@@ -48,7 +48,7 @@ export function createAlerts(options: AlertOptions): Alerts {
   async function claim(id: string): Promise<boolean> {
     if (redis) {
       try {
-        const set = await redis.set(`${prefix}alert:${id}`, "1", { nx: true, px: CLAIM_MS });
+        const set = await redis.send(["SET", `${prefix}alert:${id}`, "1", "NX", "PX", CLAIM_MS]);
         return set === "OK";
       } catch (error) {
         log.warn("alert claim failed: claiming in this isolate only", { error });

@@ -1,4 +1,4 @@
-import type { Redis } from "@upstash/redis";
+import type { Redis } from "../clients/redis.ts";
 import { createRedis } from "../clients/redis.ts";
 import { perEnv } from "../env/per-env.ts";
 import { parseEnv } from "../env/schema.ts";
@@ -34,6 +34,8 @@ export type StateMode = "redis" | "memory (Redis unreachable)" | "memory (Upstas
 export interface ResilienceState {
   /** The Upstash client, when configured (also for rate limits and health's PING). */
   redis: Redis | undefined;
+  /** Scripts go with Upstash's key-locking flag (for the other Redis users: rate limits, values). */
+  keyLocking: boolean;
   breakers: BreakerStore;
   mode(): StateMode;
   /** True while Redis's own breaker is open: skip Redis, use the in-isolate fallbacks. */
@@ -67,6 +69,7 @@ export function createResilienceState(options: ResilienceStateOptions): Resilien
   const built = new Map<string, CircuitBreaker>();
   return {
     redis,
+    keyLocking: options.keyLocking,
     breakers,
     redisDown: () => fallback?.redisDown ?? false,
     mode: () =>

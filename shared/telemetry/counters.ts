@@ -1,4 +1,4 @@
-import type { Redis } from "@upstash/redis";
+import type { Redis } from "../clients/redis.ts";
 import { perEnv } from "../env/per-env.ts";
 import { parseEnv } from "../env/schema.ts";
 import { upstashTogether, upstashVars } from "../env/vars.ts";
@@ -39,10 +39,10 @@ export function createHourlyCounters(options: {
     async add(fields, now = Date.now()) {
       const hour = hourOf(now);
       if (redis) {
-        // Issued in the same tick: Upstash's auto-pipelining sends them in one request.
+        // Issued in the same tick: they travel in one request.
         await Promise.all([
-          ...fields.map((field) => redis.hincrby(key(hour), field, 1)),
-          redis.pexpire(key(hour), KEEP_MS),
+          ...fields.map((field) => redis.send(["HINCRBY", key(hour), field, 1])),
+          redis.send(["PEXPIRE", key(hour), KEEP_MS]),
         ]);
         return;
       }

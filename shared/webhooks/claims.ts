@@ -1,4 +1,4 @@
-import type { Redis } from "@upstash/redis";
+import type { Redis } from "../clients/redis.ts";
 import { BoundedMap } from "../bounded-map.ts";
 
 /**
@@ -42,23 +42,27 @@ export function redisClaims(
     async claim(key) {
       if (redisDown()) return "unknown";
       try {
-        const previous = await redis.set(keyOf(key), "processing", {
-          nx: true,
-          get: true,
-          px: times.processingMs,
-        });
+        const previous = await redis.send([
+          "SET",
+          keyOf(key),
+          "processing",
+          "NX",
+          "GET",
+          "PX",
+          times.processingMs,
+        ]);
         return previous === null ? "claimed" : previous === DONE ? "done" : "in_flight";
       } catch {
         return "unknown";
       }
     },
     async complete(key) {
-      await redis.set(keyOf(key), DONE, { px: times.doneMs });
+      await redis.send(["SET", keyOf(key), DONE, "PX", times.doneMs]);
     },
     // A plain DEL: if our claim had already expired and another delivery holds the key, that
     // delivery loses its claim and its duplicates reach Postgres, which still applies one effect.
     async release(key) {
-      await redis.del(keyOf(key));
+      await redis.send(["DEL", keyOf(key)]);
     },
   };
 }

@@ -7,7 +7,7 @@
 // lastFail, lastOk, maxNow, hoOk (half-open successes), win (window ms), since (first open of the
 // current outage, 0 when closed), and the rolling window's
 // ten slots s<i>e (slot epoch), s<i>ok, s<i>f.
-import type { Redis } from "@upstash/redis";
+import { type Redis, RedisReplyError } from "../../clients/redis.ts";
 
 /** Admission. Returns {decision (0 reject, 1 allow, 2 probe), state, gen, retryAt}. */
 const GATE = `
@@ -142,14 +142,14 @@ export async function runScript(
   script: LuaScript,
   call: { keyLocking: boolean; keys: readonly string[]; args: readonly (string | number)[] },
 ): Promise<unknown> {
-  const keys = [...call.keys];
-  const argv = call.args.map(String);
+  const { keys, args } = call;
   try {
-    return await redis.evalsha(call.keyLocking ? script.keyLockingSha : script.sha, keys, argv);
+    const sha = call.keyLocking ? script.keyLockingSha : script.sha;
+    return await redis.send(["EVALSHA", sha, keys.length, ...keys, ...args]);
   } catch (error) {
-    if (!String((error as Error).message).includes("NOSCRIPT")) throw error;
+    if (!(error instanceof RedisReplyError && error.message.startsWith("NOSCRIPT"))) throw error;
     const source = call.keyLocking ? KEY_LOCKING_SHEBANG + script.source : script.source;
-    return redis.eval(source, keys, argv);
+    return redis.send(["EVAL", source, keys.length, ...keys, ...args]);
   }
 }
 

@@ -1,7 +1,8 @@
-import { Ratelimit } from "@upstash/ratelimit";
-import type { Redis } from "@upstash/redis";
 import { BoundedMap } from "../../bounded-map.ts";
+import type { Redis } from "../../clients/redis.ts";
+import { runScript } from "../breaker/lua.ts";
 import { limitLocally } from "./local.ts";
+import { RATE_LIMIT_SCRIPT } from "./lua.ts";
 import { checkPolicy, type RateLimitPolicy } from "./policy.ts";
 
 export { rateLimitError, rateLimitHeaders } from "./headers.ts";
@@ -39,12 +40,8 @@ export interface RateLimiterOptions extends RateLimitPolicy {
   prefix: string;
   /** When Redis fails or is too slow: `open` (default) counts in this isolate; `closed` denies. */
   onRedisFailure?: "open" | "closed";
-  /**
-   * Backstop deadline (default 1000 ms). The client's per-command signal should fire first: it
-   * aborts the request. This one is @upstash/ratelimit's `timeout`, which only stops waiting and
-   * would answer `success: true, limit: 0`; we treat it as a Redis failure instead.
-   */
-  timeoutMs?: number;
+  /** Upstash's `#!lua flags=allow-key-locking` (the deployment's UPSTASH_LUA_KEY_LOCKING). */
+  keyLocking?: boolean;
   /**
    * True while Redis is known to be down (the state store's own Redis breaker is open): the
    * limiter then decides without Redis at once, instead of every request paying the failure.
@@ -55,18 +52,14 @@ export interface RateLimiterOptions extends RateLimitPolicy {
 /** A per-identity limiter over Redis, with an in-isolate fallback. */
 export interface RateLimiter {
   readonly policy: Required<RateLimitPolicy>;
-  /**
-   * Counts one request of `identity` (e.g. an API key id), or `cost` units of it (tokens charged
-   * after a response). Never rejects.
-   */
-  limit(identity: string, cost?: number): Promise<RateLimitResult>;
+  /** Counts one request of `identity` (e.g. an API key id). Never rejects. */
+  limit(identity: string): Promise<RateLimitResult>;
   /** The denial this isolate already knows `identity` has until its reset (no Redis call). */
   blocked(identity: string): RateLimitResult | undefined;
 }
 
-// Identities Redis denied, until their window ends (@upstash/ratelimit's `ephemeralCache`). At
-// module scope so it lasts as long as the isolate; keys carry the prefix and policy name. With a
-// sliding window this is conservative: as the previous window's weight fades Redis could admit
+// Identities Redis denied, until their window ends. At module scope so it lasts as long as the
+// isolate; keys carry the prefix and policy name. With a sliding window this is conservative: as the previous window's weight fades Redis could admit
 // the identity a little before `reset`, but the isolate holds to the `reset` it advertised.
 const blocked = new BoundedMap<string, number>(10_000);
 
@@ -79,24 +72,9 @@ const FAIL_CLOSED_RETRY_MS = 1000;
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const policy = checkPolicy(options);
-  const timeoutMs = options.timeoutMs ?? 1000;
-  if (!(timeoutMs > 0)) throw new RangeError(`rate limit ${policy.name}: timeoutMs must be > 0`);
+  const { redis } = options;
   const prefix = `${options.prefix}rl:${policy.name}`;
-  const window = `${policy.windowSec} s` as const;
-  const ratelimit =
-    options.redis &&
-    new Ratelimit({
-      redis: options.redis,
-      limiter:
-        policy.algorithm === "fixed"
-          ? Ratelimit.fixedWindow(policy.limit, window)
-          : Ratelimit.slidingWindow(policy.limit, window),
-      prefix,
-      ephemeralCache: blocked,
-      timeout: timeoutMs,
-      analytics: false,
-      enableTelemetry: false,
-    });
+  const windowMs = policy.windowSec * 1000;
   const result = (
     verdict: Pick<RateLimitResult, "success" | "remaining" | "reset" | "source" | "error">,
   ): RateLimitResult => ({
@@ -106,42 +84,50 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     ...verdict,
   });
 
-  const withoutRedis = (identity: string, error: unknown, cost = 1): RateLimitResult => {
+  const withoutRedis = (identity: string, error: unknown): RateLimitResult => {
     const now = Date.now();
     if (options.onRedisFailure === "closed") {
       const reset = now + FAIL_CLOSED_RETRY_MS;
       return result({ success: false, remaining: 0, reset, source: "fail-closed", error });
     }
-    const local = limitLocally(`${prefix}:${identity}`, policy, now, cost);
+    const local = limitLocally(`${prefix}:${identity}`, policy, now);
     return result({ ...local, source: "local-fallback", error });
+  };
+
+  const cached = (key: string) => {
+    const reset = blocked.get(key);
+    if (reset === undefined || reset <= Date.now()) return undefined;
+    return result({ success: false, remaining: 0, reset, source: "cache" });
   };
 
   return {
     policy,
-    blocked(identity) {
-      const reset = blocked.get(`${prefix}:${identity}`);
-      if (reset === undefined || reset <= Date.now()) return undefined;
-      return result({ success: false, remaining: 0, reset, source: "cache" });
-    },
-    async limit(identity, cost = 1) {
-      if (!ratelimit) return withoutRedis(identity, undefined, cost);
-      if (options.redisDown?.())
-        return withoutRedis(identity, new Error("Redis is unreachable"), cost);
-      // Before any await: ratelimit queues its EVALSHA synchronously, so a command the caller
-      // issues in the same tick (the breaker's gate) shares its auto-pipelined HTTP request.
-      const pending = ratelimit.limit(identity, cost === 1 ? undefined : { rate: cost });
-      let error: unknown;
+    blocked: (identity) => cached(`${prefix}:${identity}`),
+    async limit(identity) {
+      if (!redis) return withoutRedis(identity, undefined);
+      const key = `${prefix}:${identity}`;
+      const known = cached(key);
+      if (known) return known;
+      if (options.redisDown?.()) return withoutRedis(identity, new Error("Redis is unreachable"));
+      const now = Date.now();
+      const window = Math.floor(now / windowMs);
+      const keys =
+        policy.algorithm === "fixed"
+          ? [`${key}:${window}`]
+          : [`${key}:${window}`, `${key}:${window - 1}`];
+      const reset = (window + 1) * windowMs;
       try {
-        const { success, remaining, reset, reason } = await pending;
-        if (reason !== "timeout") {
-          const source = reason === "cacheBlock" ? "cache" : "redis";
-          return result({ success, remaining, reset, source });
-        }
-        error = new DOMException(`Redis did not answer within ${timeoutMs} ms`, "TimeoutError");
-      } catch (failure) {
-        error = failure;
+        // Sent before any await, so the breaker's gate issued beside it shares its round trip.
+        const [counted, remaining] = (await runScript(redis, RATE_LIMIT_SCRIPT, {
+          keyLocking: options.keyLocking ?? false,
+          keys,
+          args: [policy.limit, windowMs, now],
+        })) as [number, number];
+        if (counted !== 1) blocked.set(key, reset);
+        return result({ success: counted === 1, remaining, reset, source: "redis" });
+      } catch (error) {
+        return withoutRedis(identity, error);
       }
-      return withoutRedis(identity, error, cost);
     },
   };
 }

@@ -21,8 +21,8 @@ export interface LocalVerdict {
 }
 
 /**
- * Counts one request for `key` in this isolate, with the window arithmetic of @upstash/ratelimit's
- * scripts (a denied request is not counted). It stands in for Redis only while Redis cannot be
+ * Counts one request for `key` in this isolate, with the window arithmetic of the Redis script
+ * (lua.ts; a denied request is not counted). It stands in for Redis only while Redis cannot be
  * reached, and is approximate by design: each isolate counts alone, so across k warm isolates an
  * identity may get up to k × limit requests through per window.
  */
@@ -30,7 +30,6 @@ export function limitLocally(
   key: string,
   policy: Required<RateLimitPolicy>,
   now: number,
-  cost = 1,
 ): LocalVerdict {
   const windowMs = policy.windowSec * 1000;
   const bucket = Math.floor(now / windowMs);
@@ -41,7 +40,7 @@ export function limitLocally(
   const weight = policy.algorithm === "sliding" ? 1 - (now % windowMs) / windowMs : 0;
   const used = current + Math.floor(weight * previous);
   const reset = (bucket + 1) * windowMs;
-  if (used + cost > policy.limit) return { success: false, remaining: 0, reset };
-  counts.set(key, { bucket, current: current + cost, previous });
-  return { success: true, remaining: policy.limit - used - cost, reset };
+  if (used >= policy.limit) return { success: false, remaining: 0, reset };
+  counts.set(key, { bucket, current: current + 1, previous });
+  return { success: true, remaining: policy.limit - used - 1, reset };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "@upstash/redis";
+import type { Redis } from "../../clients/redis.ts";
 import { BoundedMap } from "../../bounded-map.ts";
 import { type LuaScript, runScript } from "../breaker/lua.ts";
 import { VALUE_SCRIPTS } from "./lua.ts";
@@ -31,20 +31,16 @@ export function redisValues(redis: Redis, options: { keyLocking: boolean }): Val
     runScript(redis, script, { keyLocking: options.keyLocking, keys, args });
   return {
     async read(keys) {
-      const values = (await run(VALUE_SCRIPTS.read, keys, [])) as unknown[];
-      // @upstash/redis parses what looks like JSON; counters come back as numbers.
-      return keys.map((_, i) => {
-        const value = values[i];
-        if (value === null || value === undefined) return null;
-        return typeof value === "string" ? value : JSON.stringify(value);
-      });
+      const values = (await run(VALUE_SCRIPTS.read, keys, [])) as (string | null)[];
+      // Lua's table ends at its first nil: the keys after it are missing too.
+      return keys.map((_, i) => values[i] ?? null);
     },
     async charge(key, amount, created) {
       const argv = [amount, created.seed, created.ttlMs].map((n) => String(Math.trunc(n)));
       return Number(await run(VALUE_SCRIPTS.charge, [key], argv));
     },
     async put(key, value, ttlMs) {
-      await redis.set(key, value, { px: ttlMs });
+      await redis.send(["SET", key, value, "PX", ttlMs]);
     },
   };
 }

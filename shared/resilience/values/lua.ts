@@ -1,7 +1,6 @@
 // The Lua of shared values: budgets (nano-USD per period), tokens per minute, failed
-// authentications per address and response-cache entries. Reads go through a script, not GET or
-// MGET: @upstash/redis batches read commands apart from writes, and a script call joins the
-// rate limit's and the breaker gate's batch, so the request keeps its one round trip.
+// authentications per address and response-cache entries. A read is one script over every key
+// the request needs, sent in the tick of the rate limit and the breaker gate: one round trip.
 import type { LuaScript } from "../breaker/lua.ts";
 
 /** Every key's value, `false` (nil) where there is none. */

@@ -1,10 +1,10 @@
-import { Redis } from "@upstash/redis";
+import { createRedis } from "../../../shared/clients/redis.ts";
 import { inject } from "vitest";
 import { MemoryBreakerStore } from "../../../shared/resilience/breaker/memory-store.ts";
 import { RedisBreakerStore } from "../../../shared/resilience/breaker/redis-store.ts";
 import { breakerStoreContract } from "./breaker-store.contract.ts";
 
-const redis = () => new Redis({ url: inject("upstash").url, token: inject("upstash").token });
+const redis = () => createRedis({ ...inject("upstash"), timeoutMs: 2000 });
 const prefix = () => `test:${crypto.randomUUID()}:`;
 
 breakerStoreContract("memory", () => new MemoryBreakerStore());

@@ -1,4 +1,4 @@
-import { Redis } from "@upstash/redis";
+import { createRedis } from "../../../shared/clients/redis.ts";
 import { expect, inject, test } from "vitest";
 import { createLogger } from "../../../shared/http/logger.ts";
 import {
@@ -53,7 +53,7 @@ test("once this isolate has seen the breaker open it refuses without asking the 
 test("an isolate that only hears of the trip from the store caches it too", async () => {
   const clock = { now: 1_000_000 };
   const shared = new RedisBreakerStore({
-    redis: new Redis({ url: inject("upstash").url, token: inject("upstash").token }),
+    redis: createRedis({ ...inject("upstash"), timeoutMs: 2000 }),
     prefix: `test:${crypto.randomUUID()}:`,
   });
   const a = breaker(shared, clock);
@@ -96,7 +96,7 @@ test("transitions are logged, opening as a warning", async () => {
 test("a report the store cannot take is logged, never thrown", async () => {
   const lines: string[] = [];
   const broken = new RedisBreakerStore({
-    redis: new Redis({ url: "http://127.0.0.1:9", token: "t", retry: { retries: 0 } }),
+    redis: createRedis({ url: "http://127.0.0.1:9", token: "t", timeoutMs: 500 }),
     prefix: "x:",
   });
   const b = breaker(broken, { now: 1 }, lines);

@@ -2,7 +2,6 @@
 // start (the gateway then answers 503 at once), and a server that never answers (too slow).
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import { waitFor } from "../../../dev/services/ports.ts";
 import { type RedisServer, startRedis } from "../../../dev/services/redis.ts";
@@ -49,7 +48,7 @@ async function withRedisDown(whileDown: () => Promise<void>) {
     await server.start();
     const probe = createRedis({ url: gateway.url, token, timeoutMs: 500 });
     await waitFor("the gateway to reach redis-server again", async () => {
-      return (await probe.ping()) === "PONG";
+      return (await probe.send(["PING"])) === "PONG";
     });
   }
 }
@@ -93,16 +92,6 @@ test("uses Redis again as soon as it answers", async () => {
 test("a Redis slower than the client's deadline counts as down (the fetch is aborted)", async () => {
   const redis = createRedis({ url: silentUrl, token, timeoutMs: 100 });
   const rl = limiter({ redis });
-  const started = performance.now();
-  const result = await rl.limit("caller");
-  expect(performance.now() - started).toBeLessThan(900);
-  expect(result).toMatchObject({ success: true, remaining: 2, source: "local-fallback" });
-  expect((result.error as Error).name).toBe("TimeoutError");
-});
-
-test("the limiter's own deadline backstops a client that has none", async () => {
-  const redis = new Redis({ url: silentUrl, token, retry: false, enableTelemetry: false });
-  const rl = limiter({ redis, timeoutMs: 100 });
   const started = performance.now();
   const result = await rl.limit("caller");
   expect(performance.now() - started).toBeLessThan(900);

@@ -1,5 +1,5 @@
 // The limiter against this run's real Redis (through the local Upstash gateway). Only Date is
-// faked where time matters: it is the clock @upstash/ratelimit and the Lua arithmetic use.
+// faked where time matters: it is the clock the limiter's Lua arithmetic is given.
 import { randomUUID } from "node:crypto";
 import { afterEach, expect, inject, test, vi } from "vitest";
 import { createRedis } from "../../../shared/clients/redis.ts";
@@ -83,7 +83,7 @@ test("identities are counted independently", async () => {
 test("keys live under the deployment prefix and the policy name", async () => {
   const { prefix, limiter: rl } = limiter({ name: "per-key" });
   await rl.limit("key_123");
-  const keys = await redis.keys(`${prefix}*`);
+  const keys = await redis.send(["KEYS", `${prefix}*`]);
   expect(keys).toEqual([expect.stringMatching(new RegExp(`^${prefix}rl:per-key:key_123:\\d+$`))]);
 });
 
@@ -91,5 +91,4 @@ test("a policy the headers cannot express is refused when the limiter is built",
   for (const bad of [{ name: 'a"b' }, { name: "" }, { limit: 0 }, { windowSec: 1.5 }]) {
     expect(() => limiter(bad), JSON.stringify(bad)).toThrow(RangeError);
   }
-  expect(() => limiter({ timeoutMs: 0 })).toThrow(RangeError);
 });

@@ -1,5 +1,5 @@
-// The shared value store against this run's real Redis (through the Upstash gateway, with the
-// real @upstash/redis client) and in memory: one contract.
+// The shared value store against this run's real Redis (through the Upstash gateway) and in
+// memory: one contract.
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, test, vi } from "vitest";
 import { createRedis } from "../../../shared/clients/redis.ts";

@@ -1,4 +1,4 @@
-import { Redis } from "@upstash/redis";
+import { createRedis } from "../../../shared/clients/redis.ts";
 import { describe, expect, inject, test } from "vitest";
 import {
   CLAIM_TIMES,
@@ -7,7 +7,7 @@ import {
   redisClaims,
 } from "../../../shared/webhooks/claims.ts";
 
-const redis = () => new Redis({ url: inject("upstash").url, token: inject("upstash").token });
+const redis = () => createRedis({ ...inject("upstash"), timeoutMs: 2000 });
 
 describe.each<[string, () => WebhookClaims]>([
   ["memory", () => memoryClaims()],
@@ -56,7 +56,7 @@ test("with Redis known to be down, claims say unknown so Postgres decides", asyn
 });
 
 test("with Redis unreachable, claims say unknown instead of failing", async () => {
-  const unreachable = new Redis({ url: "http://127.0.0.1:9", token: "t", retry: { retries: 0 } });
+  const unreachable = createRedis({ url: "http://127.0.0.1:9", token: "t", timeoutMs: 500 });
   const claims = redisClaims({ redis: unreachable, prefix: "x:", redisDown: () => false });
   expect(await claims.claim("evt_6")).toBe("unknown");
 });
