@@ -5,6 +5,8 @@ export interface Plan {
   connections: number;
   /** Seconds of each throughput run. */
   loadSeconds: number;
+  /** Throughput runs per path, the paths taking turns; each figure is their median. */
+  rounds: number;
   /** Measured requests per path, after `warmup`, in each one-at-a-time latency probe. */
   chat: { requests: number; warmup: number };
   /** Streams last ~30 ms (the mock paces its events 5 ms apart), so fewer of them. */
@@ -25,6 +27,7 @@ export const PLANS: Record<Plan["mode"], Plan> = {
     mode: "quick",
     connections: 8,
     loadSeconds: 2,
+    rounds: 3,
     chat: { requests: 150, warmup: 20 },
     stream: { requests: 25, warmup: 5 },
     webhooks: { requests: 100, warmup: 10 },
@@ -35,7 +38,8 @@ export const PLANS: Record<Plan["mode"], Plan> = {
   full: {
     mode: "full",
     connections: 8,
-    loadSeconds: 8,
+    loadSeconds: 4,
+    rounds: 5,
     chat: { requests: 2000, warmup: 200 },
     stream: { requests: 300, warmup: 30 },
     webhooks: { requests: 1000, warmup: 100 },

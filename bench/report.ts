@@ -131,7 +131,7 @@ function soakSection(
 /** The tables the bench prints, in Markdown. */
 export function report(results: Results): string {
   const { plan, ai_proxy: ai } = results;
-  const load = `${plan.connections} connections for ${plan.loadSeconds} s per path`;
+  const load = `${plan.connections} connections, ${plan.rounds} runs of ${plan.loadSeconds} s per path taking turns, medians`;
   const aiRow = (label: string, chat: PathFigures, stream: PathFigures) => [
     label,
     ms(chat.p50_ms),

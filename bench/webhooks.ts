@@ -50,9 +50,9 @@ export async function benchWebhooks(
   });
   await settle();
   const recorded = (await stack.webhookEvents()) - before;
-  // Every acknowledged event recorded, once; each load run (repeated ones too) may stop with a
-  // delivery in flight on each connection, applied after its answer was dropped.
-  const inFlight = plan.connections * (repeated + 1);
+  // Every acknowledged event recorded, once; each load run (every round, repeated ones too) may
+  // stop with a delivery in flight on each connection, applied after its answer was dropped.
+  const inFlight = plan.connections * (plan.rounds + repeated);
   if (recorded < answered.stripe_new || recorded > answered.stripe_new + inFlight) {
     throw new Error(`${answered.stripe_new} new events acknowledged, ${recorded} recorded`);
   }
