@@ -18,7 +18,7 @@ export interface UpstashGatewayOptions {
 
 /** A running gateway. */
 export interface UpstashGateway {
-  /** Base URL to give @upstash/redis as `url`. */
+  /** Base URL to give an Upstash client as `url`. */
   url: string;
   port: number;
   /** HTTP requests served so far: Redis round trips, as a client sees them. */
@@ -40,9 +40,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * Starts a local Upstash-REST-compatible gateway over a real redis-server, so the real
- * @upstash/redis and @upstash/ratelimit clients run unchanged against plain Redis 7. Dev and
- * test tooling only. Rejects if the token is empty or redis-server cannot be reached.
+ * Starts a local Upstash-REST-compatible gateway over a real redis-server, so our Redis client,
+ * and the official @upstash/redis and @upstash/ratelimit its tests run, work unchanged against
+ * plain Redis 7. Dev and test tooling only. Rejects if the token is empty or redis-server cannot
+ * be reached.
  */
 export async function startUpstashGateway(options: UpstashGatewayOptions): Promise<UpstashGateway> {
   if (!options.token) throw new Error("Upstash gateway: `token` must not be empty");

@@ -69,12 +69,19 @@ export function createRedis(options: RedisOptions): Redis {
         body: JSON.stringify(batch.map((one) => one.command)),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
-      const body: unknown = await response.json().catch(() => undefined);
-      if (!response.ok || !Array.isArray(body) || body.length !== batch.length) {
+      // A body cut off (the deadline fired mid-read) fails as itself; an error page is a status.
+      const body: unknown = await response.json().catch((error: unknown) => {
+        if (response.ok) throw error;
+        return undefined;
+      });
+      if (!response.ok) {
         const said = (body as { error?: unknown } | undefined)?.error;
         throw new Error(
           `Upstash answered ${response.status}${typeof said === "string" ? `: ${said}` : ""}`,
         );
+      }
+      if (!Array.isArray(body) || body.length !== batch.length) {
+        throw new Error(`Upstash's answer does not hold one reply per command (${batch.length})`);
       }
       batch.forEach((one, i) => {
         const reply = body[i] as Reply;
