@@ -69,7 +69,8 @@ function medianOf(rounds: Record<string, number>[]): Record<string, number> {
  * Latency of each path one request at a time, the paths interleaved, then each path's requests/s
  * under the plan's load and the CPU each process spent per request: `plan.rounds` runs per path,
  * the paths taking turns, and the median of each figure, so that a moment of a busy machine
- * (another tenant, a GC, a timer tick) weighs on one run, not on one path. Every answer must be a 200.
+ * (another tenant, a GC, a timer tick) weighs on one run, not on one path. Every answer must be
+ * a 200.
  * Returns the figures, how many requests each path answered over every run (repeated ones
  * included), and how many runs were repeated.
  *

@@ -1,4 +1,4 @@
-/** How much each section sends: quick for CI's smoke run (about a minute and a half), full for the figures. */
+/** How much each section sends: quick for CI's smoke run (about two minutes), full for the figures. */
 export interface Plan {
   mode: "quick" | "full";
   /** Concurrent connections of every throughput run (latency is measured one request at a time). */

@@ -34,7 +34,7 @@ export type StateMode = "redis" | "memory (Redis unreachable)" | "memory (Upstas
 export interface ResilienceState {
   /** The Upstash client, when configured (also for rate limits and health's PING). */
   redis: Redis | undefined;
-  /** Scripts go with Upstash's key-locking flag (for the other Redis users: rate limits, values). */
+  /** Whether scripts carry Upstash's key-locking flag (for rate limits and values too). */
   keyLocking: boolean;
   breakers: BreakerStore;
   mode(): StateMode;

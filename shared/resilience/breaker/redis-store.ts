@@ -98,7 +98,8 @@ export class RedisBreakerStore implements BreakerStore {
     )) as string[][];
     return names.flatMap((name, i) => {
       const h = hashes[i]!;
-      return h.length > 0 ? [statsFrom(name, pairs(h), now)] : []; // expired since the index named it
+      // An empty hash expired since the index named it.
+      return h.length > 0 ? [statsFrom(name, pairs(h), now)] : [];
     });
   }
 

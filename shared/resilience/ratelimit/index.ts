@@ -59,8 +59,9 @@ export interface RateLimiter {
 }
 
 // Identities Redis denied, until their window ends. At module scope so it lasts as long as the
-// isolate; keys carry the prefix and policy name. With a sliding window this is conservative: as the previous window's weight fades Redis could admit
-// the identity a little before `reset`, but the isolate holds to the `reset` it advertised.
+// isolate; keys carry the prefix and policy name. With a sliding window this is conservative: as
+// the previous window's weight fades Redis could admit the identity a little before `reset`, but
+// the isolate holds to the `reset` it advertised.
 const blocked = new BoundedMap<string, number>(10_000);
 
 // Denied only because Redis is unreachable, which may end at any moment: retry soon.
