@@ -1,8 +1,8 @@
 import { expect, test } from "vitest";
-import { isAppError } from "../../../shared/http/errors.ts";
 import { anthropicCountTokens } from "../../../shared/providers/anthropic/count-tokens.ts";
 import { PROVIDERS } from "../../../shared/providers/index.ts";
 import { countTokensRequest } from "../../../shared/providers/messages/index.ts";
+import { refusal } from "./refusal.ts";
 
 const config = { apiKey: "sk-ant-test", baseUrl: "https://api.anthropic.com" };
 const body = {
@@ -12,16 +12,6 @@ const body = {
   tools: [{ name: "get_weather", input_schema: { type: "object" } }],
   thinking: { type: "enabled", budget_tokens: 2048 },
 };
-
-function refusal(run: () => unknown) {
-  try {
-    run();
-  } catch (error) {
-    if (isAppError(error)) return { status: error.status, param: error.param };
-    throw error;
-  }
-  throw new Error("not refused");
-}
 
 test("a token count needs a model and user or assistant turns, and no max_tokens", () => {
   expect(countTokensRequest(body)).toBe(body);

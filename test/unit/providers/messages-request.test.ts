@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
-import { isAppError } from "../../../shared/http/errors.ts";
 import { messagesCodec, messagesRequest } from "../../../shared/providers/messages/index.ts";
 import type { MessagesRequest } from "../../../shared/providers/messages/request.ts";
+import { refusal } from "./refusal.ts";
 
 const base: MessagesRequest = {
   model: "m",
@@ -9,16 +9,6 @@ const base: MessagesRequest = {
   messages: [{ role: "user", content: "hi" }],
 };
 const toChat = (fields: Partial<MessagesRequest>) => messagesCodec.toChat({ ...base, ...fields });
-
-function refusal(run: () => unknown) {
-  try {
-    run();
-  } catch (error) {
-    if (isAppError(error)) return { status: error.status, param: error.param };
-    throw error;
-  }
-  throw new Error("not refused");
-}
 
 const weatherTurns = [
   { role: "user", content: "weather in Paris and Rome?" },
