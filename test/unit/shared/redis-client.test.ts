@@ -1,5 +1,7 @@
 // The Upstash REST client against this run's real Redis behind the Upstash gateway.
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect, inject, test } from "vitest";
 import { RedisReplyError, createRedis } from "../../../shared/clients/redis.ts";
 
@@ -36,4 +38,22 @@ test("a refused token fails the batch with Upstash's status and never the token"
   expect(failure).not.toBeInstanceOf(RedisReplyError);
   expect((failure as Error).message).toBe("Upstash answered 401: Unauthorized");
   expect((failure as Error).message).not.toContain(token);
+});
+
+test("a reply cut off by the deadline fails as a timeout, not as Upstash's status", async () => {
+  // Upstash's headers arrive, its body never finishes.
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('[{"result":');
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const stalled = createRedis({ url: `http://127.0.0.1:${port}`, token: "t", timeoutMs: 200 });
+    const failure = (await stalled.send(["PING"]).catch((error: unknown) => error)) as Error;
+    expect(failure.name).toBe("TimeoutError");
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
